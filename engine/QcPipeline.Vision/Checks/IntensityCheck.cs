@@ -1,0 +1,62 @@
+using System.Globalization;
+using QcPipeline.Vision.Interop;
+
+namespace QcPipeline.Vision.Checks;
+
+/// <summary>Parameters of <see cref="IntensityCheck"/>: inclusive ranges applied to every channel.
+/// Defaults accept anything, so a job sets only the bounds it cares about.</summary>
+public sealed record IntensityParameters
+{
+    /// <summary>Lowest acceptable mean grey level (0..255). Default 0.</summary>
+    public double MeanMin { get; init; }
+
+    /// <summary>Highest acceptable mean grey level. Default 255.</summary>
+    public double MeanMax { get; init; } = 255;
+
+    /// <summary>Lowest acceptable standard deviation. Default 0.</summary>
+    public double StdMin { get; init; }
+
+    /// <summary>Highest acceptable standard deviation. Default 255.</summary>
+    public double StdMax { get; init; } = 255;
+}
+
+/// <summary>Mean and standard deviation of each channel of the test ROI within configured ranges
+/// (the golden image is not used). Score = mean over channels; measures mean_c, std_c per channel
+/// (c = 0.. in BGR order).</summary>
+public sealed class IntensityCheck(IntensityParameters parameters) : IRoiCheck
+{
+    /// <summary>The check's parameters.</summary>
+    public IntensityParameters Parameters { get; } = parameters;
+
+    /// <inheritdoc />
+    public string Kind => "intensity";
+
+    /// <inheritdoc />
+    public unsafe CheckResult Run(Image test, Image golden, PixelBox roi)
+    {
+        var mean = stackalloc double[4];
+        var std = stackalloc double[4];
+        Native.Check(NativeMethods.qcv_check_intensity(test.Handle, roi, mean, std, out var channels),
+            $"intensity check of {test.Source} at ROI {roi}");
+        var measures = new Dictionary<string, double>();
+        string? failure = null;
+        double sum = 0;
+        for (var c = 0; c < channels; c++)
+        {
+            measures[$"mean_{c}"] = mean[c];
+            measures[$"std_{c}"] = std[c];
+            sum += mean[c];
+            failure ??= OutOfRange("mean", c, mean[c], Parameters.MeanMin, Parameters.MeanMax)
+                     ?? OutOfRange("std", c, std[c], Parameters.StdMin, Parameters.StdMax);
+        }
+        var reason = failure ?? string.Create(CultureInfo.InvariantCulture,
+            $"mean {mean[0]:F1} std {std[0]:F1} (channel 0) within ranges");
+        return new CheckResult(Kind, failure is null ? CheckStatus.Pass : CheckStatus.Fail, sum / channels, reason,
+            failure is null ? [] : [roi], measures);
+    }
+
+    private static string? OutOfRange(string what, int channel, double value, double min, double max) =>
+        value >= min && value <= max
+            ? null
+            : string.Create(CultureInfo.InvariantCulture, $"{what} of channel {channel} is {value:F1}, outside [{min}, {max}]");
+}
