@@ -1,0 +1,26 @@
+using QcPipeline.Core.Stages;
+
+namespace QcPipeline.Core.Jobs;
+
+/// <summary>A job as read from its file: checked options, ready for the graph compiler.</summary>
+public sealed class JobDefinition
+{
+    public required string File { get; init; }
+    public required string Directory { get; init; }
+    public required JobOptions Options { get; init; }
+    public required IReadOnlyDictionary<string, object> Connections { get; init; }
+    public required IReadOnlyList<StageDefinition> Stages { get; init; }
+    public string Name => Options.Job;
+}
+
+/// <summary>One stage of a job: its common keys, its type's options, and where it was written.</summary>
+public sealed class StageDefinition
+{
+    public required string Name { get; init; }
+    public required StageDescriptor? Descriptor { get; init; }
+    public required CommonStageOptions Common { get; init; }
+    public required object Options { get; init; }
+    public required SourceLocation Location { get; init; }
+    public required SourceLocation FromLocation { get; init; }
+    public string Type => Common.Type;
+}

@@ -1,0 +1,89 @@
+using QcPipeline.Core.Options;
+
+namespace QcPipeline.Core.Jobs;
+
+/// <summary>Where a run writes its files.</summary>
+public sealed class OutputOptions
+{
+    [Option("The output folder. Default: out/JOB-TIME under the current folder; --out overrides it.", IsPath = true)]
+    public string Dir { get; init; } = "";
+
+    [Option("Write report.html, a self-contained run report, into the output folder.")]
+    public bool Report { get; init; } = true;
+
+    [Option("Per-item timings kept for the report's timeline (the first this many; 0: none).", Min = 0, Max = 10_000_000)]
+    public int TimelineLimit { get; init; } = 200_000;
+}
+
+/// <summary>Traces and metrics (OpenTelemetry). The standard OTEL_* variables apply where these are unset.</summary>
+public sealed class TelemetryOptions
+{
+    [Option("Record a span per item per stage.")]
+    public bool Traces { get; init; } = true;
+
+    [Option("Export metrics (items, latency, queues, connections, bytes) with the traces.")]
+    public bool Metrics { get; init; } = true;
+
+    [Option("OTLP endpoint, e.g. http://localhost:4317 (gRPC) or http://localhost:4318 (HTTP). Default: OTEL_EXPORTER_OTLP_ENDPOINT; unset: no export.")]
+    public string Endpoint { get; init; } = "";
+
+    [Option("OTLP protocol. Default: OTEL_EXPORTER_OTLP_PROTOCOL, else grpc.", Allowed = ["", "grpc", "http/protobuf"])]
+    public string Protocol { get; init; } = "";
+
+    [Option("Service name in traces. Default: OTEL_SERVICE_NAME, else qcpipeline.")]
+    public string ServiceName { get; init; } = "";
+
+    [Option("Share of items whose spans are kept (failed items are always kept).", Min = 0, Max = 1)]
+    public double SampleRatio { get; init; } = 1.0;
+
+    [Option("Also write the run's trace as Jaeger JSON to this file (Jaeger UI opens it offline).", IsPath = true)]
+    public string TraceFile { get; init; } = "";
+}
+
+/// <summary>The top of a job file, beside its `connections` and `stages`.</summary>
+public sealed class JobOptions
+{
+    [Option("The job's name: output folders, traces and reports carry it.", Required = true)]
+    public string Job { get; init; } = "";
+
+    [Option("What the job does.")]
+    public string Description { get; init; } = "";
+
+    [Option("Failed items allowed before the run counts as failed (exit 1): a count like 10, or a share like 5%.")]
+    public string ErrorBudget { get; init; } = "0";
+
+    [Option("After Ctrl+C, how long items already being processed may take to finish before they are abandoned.")]
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    [Option("Output files.")]
+    public OutputOptions Outputs { get; init; } = new();
+
+    [Option("Traces and metrics.")]
+    public TelemetryOptions Telemetry { get; init; } = new();
+
+    /// <summary>Keys handled beside the declared ones.</summary>
+    public static readonly string[] SectionKeys = ["connections", "stages"];
+
+    /// <summary>True when <paramref name="failed"/> of <paramref name="total"/> items exceed the budget.</summary>
+    public bool BudgetExceeded(long failed, long total)
+    {
+        if (!ErrorBudgetParser.TryParse(ErrorBudget, out var count, out var share)) return failed > 0;
+        return share is { } s ? failed > s / 100.0 * total : failed > count;
+    }
+}
+
+public static class ErrorBudgetParser
+{
+    public static bool TryParse(string text, out long count, out double? percent)
+    {
+        count = 0; percent = null;
+        text = text.Trim();
+        if (text.EndsWith('%'))
+        {
+            if (double.TryParse(text[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p)
+                && p is >= 0 and <= 100) { percent = p; return true; }
+            return false;
+        }
+        return long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out count);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using QcPipeline.Core.Stages;
+
+namespace QcPipeline.Core.Runtime;
+
+/// <summary>How a source item ended.</summary>
+public enum ItemState { Pending, Processed, Failed, Skipped, Cancelled }
+
+/// <summary>
+/// One item a source produced, followed to its end. Fan-out, broadcast and joins change how many
+/// envelopes carry it; when the last one is consumed the item is final: processed, failed (first
+/// reason wins), skipped, or — if the run stopped first — cancelled.
+/// </summary>
+public sealed class RootItem
+{
+    internal RootItem(long id, string key, string source, bool traced)
+    {
+        Id = id; Key = key; Source = source; Traced = traced;
+    }
+
+    internal int Outstanding = 1;
+    public long Id { get; }
+    public string Key { get; }
+    public string Source { get; }
+    public ItemState State { get; internal set; }
+    public Failure? Failure { get; internal set; }
+    public string? SkipReason { get; internal set; }
+
+    /// <summary>Whether this item's spans are recorded as they happen (see telemetry.sample_ratio).</summary>
+    public bool Traced { get; }
+
+    /// <summary>Spans of an untraced item, kept until it ends: if it fails they are emitted after all.</summary>
+    internal List<DeferredSpan>? Deferred { get; set; }
+}
+
+/// <summary>The accounting of a run: every source item ends in exactly one state, and the counts add up.</summary>
+internal sealed class Ledger
+{
+    private readonly ConcurrentDictionary<long, RootItem> _open = new();
+    private readonly ConcurrentQueue<RootItem> _unsuccessful = new();
+    private long _nextId;
+    private long _produced, _processed, _failed, _skipped, _cancelled;
+
+    public event Action<RootItem>? Finished;
+
+    public long Produced => Interlocked.Read(ref _produced);
+    public long Processed => Interlocked.Read(ref _processed);
+    public long Failed => Interlocked.Read(ref _failed);
+    public long Skipped => Interlocked.Read(ref _skipped);
+    public long Cancelled => Interlocked.Read(ref _cancelled);
+    public long Open => _open.Count;
+
+    /// <summary>Failed, skipped and cancelled items, in the order they ended.</summary>
+    public IEnumerable<RootItem> Unsuccessful => _unsuccessful;
+
+    public RootItem Create(string key, string source, Func<long, bool> traced)
+    {
+        var id = Interlocked.Increment(ref _nextId);
+        var root = new RootItem(id, key, source, traced(id));
+        _open[id] = root;
+        Interlocked.Increment(ref _produced);
+        return root;
+    }
+
+    /// <summary>More (or fewer) envelopes now carry this item: fan-out adds, joins remove.</summary>
+    public void Add(RootItem root, int delta) => Interlocked.Add(ref root.Outstanding, delta);
+
+    public void RecordFailure(RootItem root, Failure failure)
+    {
+        lock (root) root.Failure ??= failure;
+    }
+
+    public void RecordSkip(RootItem root, string reason)
+    {
+        lock (root) root.SkipReason ??= reason;
+    }
+
+    /// <summary>One envelope of this item has reached its end (consumed by a sink, or dropped).</summary>
+    public void Consumed(RootItem root, bool cancelled = false)
+    {
+        if (cancelled) lock (root) root.State = ItemState.Cancelled;
+        if (Interlocked.Decrement(ref root.Outstanding) == 0) Finish(root);
+    }
+
+    /// <summary>Ends every item still open: after a stop they were cancelled; otherwise the engine lost them.</summary>
+    public void CloseOpen(bool stopped)
+    {
+        foreach (var root in _open.Values.ToList())
+        {
+            if (stopped) lock (root) root.State = ItemState.Cancelled;
+            else RecordFailure(root, new Failure("engine", root.Key, "the item did not reach the end of the graph (engine error)", 0));
+            Finish(root);
+        }
+    }
+
+    private void Finish(RootItem root)
+    {
+        if (!_open.TryRemove(root.Id, out _)) return;
+        lock (root)
+        {
+            root.State = root.Failure is not null ? ItemState.Failed
+                : root.State == ItemState.Cancelled ? ItemState.Cancelled
+                : root.SkipReason is not null ? ItemState.Skipped
+                : ItemState.Processed;
+        }
+        switch (root.State)
+        {
+            case ItemState.Processed: Interlocked.Increment(ref _processed); break;
+            case ItemState.Failed: Interlocked.Increment(ref _failed); _unsuccessful.Enqueue(root); break;
+            case ItemState.Skipped: Interlocked.Increment(ref _skipped); _unsuccessful.Enqueue(root); break;
+            default: Interlocked.Increment(ref _cancelled); _unsuccessful.Enqueue(root); break;
+        }
+        Finished?.Invoke(root);
+    }
+}

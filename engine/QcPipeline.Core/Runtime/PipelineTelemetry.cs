@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace QcPipeline.Core.Runtime;
+
+/// <summary>
+/// The engine's spans and metrics, through System.Diagnostics (the OpenTelemetry SDK, set up by the
+/// telemetry project, listens to these). Span and attribute names are fixed here, in one place.
+/// </summary>
+public static class PipelineTelemetry
+{
+    public const string SourceName = "QcPipeline";
+    public static readonly ActivitySource Source = new(SourceName, "1.0");
+    public static readonly Meter Meter = new(SourceName, "1.0");
+
+    // Span attributes.
+    public const string StageTag = "qc.stage";
+    public const string StageTypeTag = "qc.stage.type";
+    public const string ItemTag = "qc.item";
+    public const string RootTag = "qc.item.root";
+    public const string WorkerTag = "qc.worker";
+    public const string AttemptTag = "qc.attempt";
+    public const string BytesTag = "qc.bytes";
+    public const string OutcomeTag = "qc.outcome";
+    public const string JobTag = "qc.job";
+
+    internal static readonly Counter<long> Items = Meter.CreateCounter<long>("qc.items", "{item}", "Items handled per stage, by outcome (ok, failed, skipped).");
+    internal static readonly Histogram<double> Latency = Meter.CreateHistogram<double>("qc.item.duration", "ms", "Time one stage spent on one item.");
+    internal static readonly Counter<long> BytesMoved = Meter.CreateCounter<long>("qc.bytes", "By", "Bytes transferred by a stage.");
+
+    private static readonly List<Func<IEnumerable<Measurement<int>>>> QueueProbes = [];
+    private static readonly List<Func<IEnumerable<Measurement<int>>>> PoolProbes = [];
+
+    static PipelineTelemetry()
+    {
+        Meter.CreateObservableGauge("qc.queue.depth", () => Observe(QueueProbes), "{item}", "Items waiting in a stage's input queue.");
+        Meter.CreateObservableGauge("qc.pool.open", () => Observe(PoolProbes), "{connection}", "Resources (connections) open per pooled stage.");
+    }
+
+    private static IEnumerable<Measurement<int>> Observe(List<Func<IEnumerable<Measurement<int>>>> probes)
+    {
+        lock (probes) return probes.SelectMany(p => p()).ToList();
+    }
+
+    internal static IDisposable Probe(Func<IEnumerable<Measurement<int>>> queue, Func<IEnumerable<Measurement<int>>> pool)
+    {
+        lock (QueueProbes) QueueProbes.Add(queue);
+        lock (PoolProbes) PoolProbes.Add(pool);
+        return new Unprobe(queue, pool);
+    }
+
+    private sealed class Unprobe(Func<IEnumerable<Measurement<int>>> q, Func<IEnumerable<Measurement<int>>> p) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (QueueProbes) QueueProbes.Remove(q);
+            lock (PoolProbes) PoolProbes.Remove(p);
+        }
+    }
+}
+
+/// <summary>A span of an item that was not sampled, kept in case the item fails (failed items are always traced).</summary>
+internal sealed record DeferredSpan(string Stage, string StageType, string Key, int Worker, int Attempts,
+    DateTimeOffset Start, DateTimeOffset End, string Outcome, string? Error, ActivityContext Parent);
+
+/// <summary>When each item ran on which worker of which stage: the run report's timeline.</summary>
+public readonly record struct TimelineEntry(int Stage, int Worker, long RootId, string Key, double StartMs, double EndMs, byte Outcome);
+
+/// <summary>Keeps the first N timeline entries without locks.</summary>
+internal sealed class Timeline(int limit)
+{
+    private readonly TimelineEntry[] _entries = new TimelineEntry[Math.Max(0, limit)];
+    private int _count;
+
+    public void Add(in TimelineEntry e)
+    {
+        if (_entries.Length == 0) return;
+        var i = Interlocked.Increment(ref _count) - 1;
+        if (i < _entries.Length) _entries[i] = e;
+    }
+
+    public IReadOnlyList<TimelineEntry> Entries => new ArraySegment<TimelineEntry>(_entries, 0, Math.Min(_count, _entries.Length));
+    public bool Truncated => _count > _entries.Length;
+}

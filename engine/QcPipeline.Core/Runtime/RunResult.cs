@@ -1,0 +1,56 @@
+using QcPipeline.Core.Stages;
+
+namespace QcPipeline.Core.Runtime;
+
+/// <summary>How a run ended, in the order the exit code cares about.</summary>
+public enum RunOutcome
+{
+    /// <summary>Every item ended, failures (if any) within the error budget.</summary>
+    Succeeded,
+    /// <summary>More items failed than the error budget allows, or a stage with on_error: fail failed.</summary>
+    ItemsFailed,
+    /// <summary>The run could not go on (e.g. a source could not start).</summary>
+    Failed,
+    /// <summary>Stopped by the user (Ctrl+C).</summary>
+    Cancelled,
+}
+
+/// <summary>One source item that did not end as processed.</summary>
+public sealed record ItemReport(string Item, string State, string? Stage, string? Reason, int Attempts);
+
+/// <summary>One row of the per-stage table.</summary>
+public sealed record StageReport(string Name, string Type, int Workers, int Capacity, long In, long Out, long Failed,
+    long Skipped, long PassedThrough, double BusyMs, double MeanMs, double P95Ms, double Utilisation, double BlockedMs, long Bytes);
+
+/// <summary>Everything a run produced besides its outputs: written to run.json and printed.</summary>
+public sealed class RunResult
+{
+    public required string Job { get; init; }
+    public required string OutputDirectory { get; init; }
+    public required DateTimeOffset Started { get; init; }
+    public required TimeSpan Duration { get; init; }
+    public required RunOutcome Outcome { get; init; }
+    public string? Error { get; init; }
+    public required long Produced { get; init; }
+    public required long Processed { get; init; }
+    public required long Failed { get; init; }
+    public required long Skipped { get; init; }
+    public required long Cancelled { get; init; }
+    public required IReadOnlyList<StageReport> Stages { get; init; }
+    public required IReadOnlyList<ItemReport> Unsuccessful { get; init; }
+    public required IReadOnlyList<string> Warnings { get; init; }
+    public required IReadOnlyList<TimelineEntry> Timeline { get; init; }
+    public bool TimelineTruncated { get; init; }
+    public string? TraceId { get; init; }
+
+    /// <summary>The invariant the engine keeps: every produced item ended in exactly one state.</summary>
+    public bool CountsAddUp => Produced == Processed + Failed + Skipped + Cancelled;
+
+    /// <summary>0 success; 1 items failed beyond the budget or the run failed; 130 cancelled.</summary>
+    public int ExitCode => Outcome switch
+    {
+        RunOutcome.Succeeded => 0,
+        RunOutcome.Cancelled => 130,
+        _ => 1,
+    };
+}

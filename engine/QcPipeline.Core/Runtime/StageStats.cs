@@ -1,0 +1,86 @@
+using System.Diagnostics;
+
+namespace QcPipeline.Core.Runtime;
+
+/// <summary>Live counters of one stage; read by the progress display and turned into the per-stage table.</summary>
+public sealed class StageStats(string name, string type, int workers, int capacity)
+{
+    private long _inputSeen, _in, _out, _failed, _skipped, _passed, _busyTicks, _blockedTicks, _bytes;
+    private readonly LatencyHistogram _latency = new();
+
+    public string Name { get; } = name;
+    public string Type { get; } = type;
+    public int Workers { get; internal set; } = workers;
+    public int Capacity { get; } = capacity;
+
+    /// <summary>Items that reached this stage's worker (processed or not).</summary>
+    public long InputSeen => Interlocked.Read(ref _inputSeen);
+    public long In => Interlocked.Read(ref _in);
+    public long Out => Interlocked.Read(ref _out);
+    public long Failed => Interlocked.Read(ref _failed);
+    public long Skipped => Interlocked.Read(ref _skipped);
+
+    /// <summary>Items that were already failed or skipped upstream and only passed through.</summary>
+    public long PassedThrough => Interlocked.Read(ref _passed);
+    public long Bytes => Interlocked.Read(ref _bytes);
+    public TimeSpan Busy => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _busyTicks));
+
+    /// <summary>Time spent waiting for room in a full downstream queue (backpressure).</summary>
+    public TimeSpan Blocked => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _blockedTicks));
+
+    /// <summary>Items waiting in the stage's input queue right now.</summary>
+    public Func<int> QueueDepth { get; internal set; } = () => 0;
+
+    internal void Seen() => Interlocked.Increment(ref _inputSeen);
+    internal void Started() => Interlocked.Increment(ref _in);
+    internal void Succeeded() => Interlocked.Increment(ref _out);
+    internal void FailedOne() => Interlocked.Increment(ref _failed);
+    internal void SkippedOne() => Interlocked.Increment(ref _skipped);
+    internal void PassedOne() => Interlocked.Increment(ref _passed);
+    internal void AddBytes(long n) => Interlocked.Add(ref _bytes, n);
+    internal void AddBlocked(long ticks) => Interlocked.Add(ref _blockedTicks, ticks);
+
+    internal void Record(long elapsedTicks)
+    {
+        Interlocked.Add(ref _busyTicks, elapsedTicks);
+        _latency.Record(elapsedTicks);
+    }
+
+    public double MeanMs => In == 0 ? 0 : Busy.TotalMilliseconds / In;
+    public double P95Ms => _latency.Percentile(0.95);
+
+    /// <summary>Busy time over what the workers could have done in the run's wall time.</summary>
+    public double Utilisation(TimeSpan wall) =>
+        wall <= TimeSpan.Zero || Workers == 0 ? 0 : Math.Min(1, Busy.TotalMilliseconds / (wall.TotalMilliseconds * Workers));
+}
+
+/// <summary>A lock-free histogram of latencies in logarithmic buckets (about 4% wide), for p95 without keeping every sample.</summary>
+internal sealed class LatencyHistogram
+{
+    private const double Base = 1.04;
+    private readonly long[] _buckets = new long[700]; // 1 µs × 1.04^700 ≈ 8 × 10^11 µs: every latency fits
+    private static readonly double TicksPerMicro = Stopwatch.Frequency / 1e6;
+
+    public void Record(long ticks)
+    {
+        var micros = ticks / TicksPerMicro;
+        var i = micros <= 1 ? 0 : (int)Math.Min(_buckets.Length - 1, Math.Ceiling(Math.Log(micros) / Math.Log(Base)));
+        Interlocked.Increment(ref _buckets[i]);
+    }
+
+    /// <summary>The latency in ms below which <paramref name="q"/> of the samples fall (bucket upper bound).</summary>
+    public double Percentile(double q)
+    {
+        long total = 0;
+        for (var i = 0; i < _buckets.Length; i++) total += Interlocked.Read(ref _buckets[i]);
+        if (total == 0) return 0;
+        var rank = (long)Math.Ceiling(q * total);
+        long seen = 0;
+        for (var i = 0; i < _buckets.Length; i++)
+        {
+            seen += Interlocked.Read(ref _buckets[i]);
+            if (seen >= rank) return Math.Pow(Base, i) / 1000.0;
+        }
+        return Math.Pow(Base, _buckets.Length - 1) / 1000.0;
+    }
+}

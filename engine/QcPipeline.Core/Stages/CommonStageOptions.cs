@@ -1,0 +1,55 @@
+using QcPipeline.Core.Options;
+
+namespace QcPipeline.Core.Stages;
+
+/// <summary>What to do when an item fails after its last attempt.</summary>
+public enum ErrorPolicy
+{
+    /// <summary>Record the failure and go on with the other items.</summary>
+    Continue,
+    /// <summary>Stop the whole run (exit 1).</summary>
+    Fail,
+    /// <summary>Record it, go on, and also append the item to dead-letter.jsonl in the output folder.</summary>
+    DeadLetter,
+}
+
+/// <summary>Retries of a failing item, with exponential backoff and jitter.</summary>
+public sealed class RetryOptions
+{
+    [Option("Attempts per item, the first one included (1: no retry). Only transient errors are retried.", Min = 1, Max = 100)]
+    public int Attempts { get; init; } = 3;
+
+    [Option("Delay before the first retry; it doubles at each further retry.")]
+    public TimeSpan Backoff { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    [Option("Longest delay between two attempts.")]
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>The keys every stage has, whatever its type.</summary>
+public sealed class CommonStageOptions
+{
+    [Option("The stage type (see `qcpipeline stages`).", Required = true)]
+    public string Type { get; init; } = "";
+
+    [Option("The stage(s) this one reads from. Default: the stage above it in the file. Several names join their outputs.")]
+    public string[] From { get; init; } = [];
+
+    [Option("Items processed at once (MaxDegreeOfParallelism); for stages with a client pool also the pool size. A number or auto.")]
+    public Workers Workers { get; init; } = new(1);
+
+    [Option("Items that may wait in front of the stage (BoundedCapacity). 0: four per worker, at least 16.", Min = 0, Max = 1_000_000)]
+    public int Capacity { get; init; }
+
+    [Option("Retries of items that fail with a transient error.")]
+    public RetryOptions Retry { get; init; } = new();
+
+    [Option("Longest time one attempt at one item may take (none: no limit).")]
+    public TimeSpan Timeout { get; init; }
+
+    [Option("What a failed item does to the run.")]
+    public ErrorPolicy OnError { get; init; } = ErrorPolicy.Continue;
+
+    /// <summary>The YAML names of these keys, which stage types may not reuse.</summary>
+    public static IReadOnlyCollection<string> Names { get; } = OptionSpec.For(typeof(CommonStageOptions)).Select(s => s.Name).ToHashSet();
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+
+namespace QcPipeline.Core.Stages;
+
+/// <summary>What a stage may use during a run: its name, the output folder, shared services, warnings.</summary>
+public sealed class StageContext
+{
+    internal StageContext(string name, string outputDirectory, string jobDirectory, RunServices services,
+        Action<string> warn, CancellationToken runCancelled)
+    {
+        Name = name; OutputDirectory = outputDirectory; JobDirectory = jobDirectory;
+        Services = services; _warn = warn; RunCancelled = runCancelled;
+    }
+
+    private readonly Action<string> _warn;
+
+    public string Name { get; }
+
+    /// <summary>The run's output folder (created before the run starts).</summary>
+    public string OutputDirectory { get; }
+
+    /// <summary>The folder of the job file (relative paths start here).</summary>
+    public string JobDirectory { get; }
+
+    /// <summary>Objects shared by the stages of one run (a demo server, a cache), disposed at its end.</summary>
+    public RunServices Services { get; }
+
+    /// <summary>Fires when the run is asked to stop (Ctrl+C, or a stage with on_error: fail).</summary>
+    public CancellationToken RunCancelled { get; }
+
+    /// <summary>Total of the workers the stage runs with (after "auto" is resolved).</summary>
+    public int Workers { get; internal set; }
+
+    /// <summary>Items counted into this stage so far, and whether its input is complete
+    /// (for policies that follow the size of the job, like the SFTP pool).</summary>
+    public long ItemsSeen => Stats?.InputSeen ?? 0;
+
+    /// <summary>Items the sources announced for the whole run (0 while unknown).</summary>
+    public long ItemsExpected => Expected?.Invoke() ?? 0;
+    internal Func<long>? Expected { get; set; }
+    public bool InputComplete { get; internal set; }
+    internal Runtime.StageStats? Stats { get; set; }
+
+    /// <summary>A warning printed once to the user and kept in run.json.</summary>
+    public void Warn(string message) => _warn($"{Name}: {message}");
+
+    /// <summary>Bytes moved by this stage (reported per stage and as a metric).</summary>
+    public void AddBytes(long bytes) => Stats?.AddBytes(bytes);
+}
+
+/// <summary>What one item's processing can see: cancellation, the attempt, its worker, its span.</summary>
+public sealed class ItemContext
+{
+    internal ItemContext(StageContext stage, string key, int attempt, int worker, Activity? activity, CancellationToken ct)
+    {
+        Stage = stage; Key = key; Attempt = attempt; Worker = worker; Activity = activity; CancellationToken = ct;
+    }
+
+    public StageContext Stage { get; }
+    public string Key { get; }
+
+    /// <summary>1 for the first try, 2 for the first retry, …</summary>
+    public int Attempt { get; }
+
+    /// <summary>Which worker (for pooled stages: which connection) runs this item, from 0.</summary>
+    public int Worker { get; }
+
+    /// <summary>The item's span for this stage, or null when it is not traced.</summary>
+    public Activity? Activity { get; }
+
+    /// <summary>Cancelled on timeout or when the run is abandoned.</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>Adds a tag to the item's span (does nothing when it is not traced).</summary>
+    public void Tag(string name, object? value) => Activity?.SetTag(name, value);
+
+    /// <summary>Counts bytes moved for this item (stage totals, metrics, and the span's qc.bytes tag).</summary>
+    public void AddBytes(long bytes)
+    {
+        Stage.AddBytes(bytes);
+        if (Activity is { } a) a.SetTag("qc.bytes", (long)(a.GetTagItem("qc.bytes") as long? ?? 0) + bytes);
+    }
+}
+
+/// <summary>What a source sees: when to stop, and how to report an item it could not produce.</summary>
+public sealed class SourceContext
+{
+    private readonly Action<string, string> _fail;
+    private readonly Action<long> _announce;
+
+    internal SourceContext(StageContext stage, CancellationToken stop, Action<string, string> fail, Action<long> announce)
+    {
+        Stage = stage; CancellationToken = stop; _fail = fail; _announce = announce;
+    }
+
+    /// <summary>Tells the run how many items this source will produce, once it knows (progress bars and
+    /// pool policies such as the SFTP "auto" workers follow it).</summary>
+    public void AnnounceTotal(long count) => _announce(count);
+
+    public StageContext Stage { get; }
+
+    /// <summary>Cancelled when the run stops reading sources (Ctrl+C).</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>Reports an item that exists but could not be produced (e.g. a folder that cannot be listed):
+    /// it is counted as failed with the reason, so nothing is lost silently.</summary>
+    public void Fail(string key, string reason) => _fail(key, reason);
+}
+
+/// <summary>The fan-out children of one parent item, collected by a join, in the order they were emitted.</summary>
+public sealed class JoinGroup<T>(string parentKey, IReadOnlyList<Outcome<T>> items)
+{
+    public string ParentKey { get; } = parentKey;
+    public IReadOnlyList<Outcome<T>> Items { get; } = items;
+}
+
+/// <summary>Services shared by the stages of one run; created on first use, disposed at the end of the run.</summary>
+public sealed class RunServices : IAsyncDisposable
+{
+    private readonly Dictionary<string, object> _services = [];
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public async Task<T> GetOrCreateAsync<T>(string key, Func<CancellationToken, Task<T>> create, CancellationToken ct) where T : class
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_services.TryGetValue(key, out var existing)) return (T)existing;
+            var made = await create(ct).ConfigureAwait(false);
+            _services[key] = made;
+            return made;
+        }
+        finally { _gate.Release(); }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var s in _services.Values.Reverse())
+        {
+            try
+            {
+                if (s is IAsyncDisposable ad) await ad.DisposeAsync().ConfigureAwait(false);
+                else if (s is IDisposable d) d.Dispose();
+            }
+            catch (Exception) { /* a service that fails to close must not hide the run's result */ }
+        }
+        _services.Clear();
+    }
+}

@@ -1,0 +1,20 @@
+namespace QcPipeline.Core.Stages;
+
+/// <summary>An item that flows between stages. Its key names it in failures, traces and the run report
+/// (a remote path, an image file, "image.jpg#roi").</summary>
+public interface IItem
+{
+    string Key { get; }
+}
+
+/// <summary>Why an item failed: the stage, the item, the reason and how many attempts were made.</summary>
+public sealed record Failure(string Stage, string Item, string Reason, int Attempts);
+
+/// <summary>What a stage that sees every item (sinks, joins) receives: a value, or why there is none.</summary>
+public readonly record struct Outcome<T>(string Key, T? Value, Failure? Failure, string? SkipReason)
+{
+    public bool IsOk => Failure is null && SkipReason is null;
+}
+
+/// <summary>Thrown by a stage to skip an item on purpose (it is counted as skipped, with the reason).</summary>
+public sealed class SkipItemException(string reason) : Exception(reason);
