@@ -17,9 +17,10 @@ public sealed record DiffParameters
     /// ringing at edges. Default 3; 0 or 1 = none.</summary>
     public int BlurKernel { get; init; } = 3;
 
-    /// <summary>Grey-level difference (0..255) counted as a defect pixel. Default 80: well above
-    /// JPEG noise on a 0/255 board, well below the full swing of a real copper change.</summary>
-    public int Threshold { get; init; } = 80;
+    /// <summary>Grey-level difference (0..255) counted as a defect pixel. Default 100: on a 0/255
+    /// board a real copper change swings ~255, JPEG ringing (quality 75 vs 95) stays well below;
+    /// on DeepPCB 64..160 all work, lower values start to pick up compression noise.</summary>
+    public int Threshold { get; init; } = 100;
 
     /// <summary>Odd square opening: drops difference lines thinner than this (edge jitter of one
     /// or two pixels). Default 3; 0 or 1 = none.</summary>
