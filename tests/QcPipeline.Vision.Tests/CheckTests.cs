@@ -135,3 +135,19 @@ public class CheckTests
         Assert.All(boxes, b => Assert.Equal(new PixelBox(95, 75, 9, 7), b));
     }
 }
+
+public class AlignmentTests
+{
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(9, -2)]
+    [InlineData(-5, 7)]
+    public void Estimates_a_known_whole_image_shift(int dx, int dy)
+    {
+        using var golden = Fixtures.Board(320, 240, new PixelBox(40, 30, 60, 20), new PixelBox(150, 90, 20, 100),
+            new PixelBox(200, 40, 70, 15), new PixelBox(60, 150, 40, 40), new PixelBox(120, 60, 8, 8));
+        using var test = Fixtures.Board(320, 240, new PixelBox(40 + dx, 30 + dy, 60, 20), new PixelBox(150 + dx, 90 + dy, 20, 100),
+            new PixelBox(200 + dx, 40 + dy, 70, 15), new PixelBox(60 + dx, 150 + dy, 40, 40), new PixelBox(120 + dx, 60 + dy, 8, 8));
+        Assert.Equal((dx, dy), Alignment.EstimateShift(test, golden, 16));
+    }
+}

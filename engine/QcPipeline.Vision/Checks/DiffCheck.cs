@@ -32,6 +32,14 @@ public sealed record DiffParameters
     /// <summary>Blobs with fewer pixels than this are ignored. Default 12.</summary>
     public int MinArea { get; init; } = 12;
 
+    /// <summary>Known shift (x) of the whole test image against the golden one, e.g. from
+    /// <see cref="Alignment.EstimateShift"/> or a template check on a fiducial; the alignment
+    /// search is centred on it. Default 0.</summary>
+    public int OffsetX { get; init; }
+
+    /// <summary>Known shift (y), as <see cref="OffsetX"/>. Default 0.</summary>
+    public int OffsetY { get; init; }
+
     /// <summary>At most this many blobs are reported per ROI (the largest). Default 64.</summary>
     public int MaxBlobs { get; init; } = 64;
 }
@@ -72,6 +80,8 @@ public sealed class DiffCheck(DiffParameters parameters) : IRoiCheck
             OpenKernel = Parameters.OpenKernel,
             CloseKernel = Parameters.CloseKernel,
             MinArea = Parameters.MinArea,
+            OffsetX = Parameters.OffsetX,
+            OffsetY = Parameters.OffsetY,
         };
         var capacity = Math.Clamp(Parameters.MaxBlobs, 1, 4096);
         Span<NativeRect> rects = capacity <= 64 ? stackalloc NativeRect[capacity] : new NativeRect[capacity];

@@ -20,9 +20,14 @@ public sealed record BoardInspection(IReadOnlyList<PixelBox> Tiles, IReadOnlyLis
 /// <param name="boxMargin">Pixels added on every side of a merged defect box (clipped to the
 /// board), so that the box shows the defect with its surroundings the way inspectors (and
 /// DeepPCB's annotators) draw it rather than only the changed pixels.</param>
-public sealed class TiledDiffInspector(DiffParameters parameters, int tileSize = 64, int mergeGap = 4, int boxMargin = 10)
+/// <param name="globalShift">Registers the whole board first (see <see cref="Alignment.EstimateShift"/>)
+/// within this many pixels, so the per-tile search only absorbs local error; 0 = off. Default 16.</param>
+public sealed class TiledDiffInspector(DiffParameters parameters, int tileSize = 64, int mergeGap = 4, int boxMargin = 10, int globalShift = 16)
 {
-    private readonly DiffCheck _check = new(parameters);
+    private readonly DiffParameters _parameters = parameters;
+
+    /// <summary>Global registration range in pixels.</summary>
+    public int GlobalShift { get; } = globalShift;
 
     /// <summary>Tile edge in pixels.</summary>
     public int TileSize { get; } = tileSize > 0 ? tileSize : throw new ArgumentOutOfRangeException(nameof(tileSize), "tile size must be positive");
@@ -38,11 +43,18 @@ public sealed class TiledDiffInspector(DiffParameters parameters, int tileSize =
     public BoardInspection Inspect(Image test, Image golden)
     {
         var tiles = TileGrid.Tiles(test.Width, test.Height, TileSize);
+        var check = _parameters;
+        if (GlobalShift > 0)
+        {
+            var (dx, dy) = Alignment.EstimateShift(test, golden, GlobalShift);
+            check = check with { OffsetX = dx, OffsetY = dy };
+        }
+        var diff = new DiffCheck(check);
         var own = new bool[tiles.Count];
         var blobs = new List<PixelBox>();
         for (var i = 0; i < tiles.Count; i++)
         {
-            var found = _check.Detect(test, golden, tiles[i]);
+            var found = diff.Detect(test, golden, tiles[i]);
             own[i] = found.BlobCount > 0;
             blobs.AddRange(found.Blobs);
         }

@@ -55,6 +55,8 @@ internal static partial class NativeMethods
     internal static unsafe partial int qcv_check_diff(MatHandle test, MatHandle golden, NativeRect roi, in NativeDiffParams parameters,
         NativeRect* blobs, int* blobAreas, int blobCapacity, out NativeDiffResult result);
     [LibraryImport(Library)]
+    internal static partial int qcv_estimate_shift(MatHandle test, MatHandle golden, int maxShift, out int dx, out int dy);
+    [LibraryImport(Library)]
     internal static unsafe partial int qcv_check_intensity(MatHandle test, NativeRect roi, double* mean4, double* std4, out int channels);
     [LibraryImport(Library)]
     internal static partial int qcv_check_edges(MatHandle test, NativeRect roi, int blurKernel, double low, double high, out double density);
@@ -80,7 +82,7 @@ internal struct NativeTemplateResult
 [StructLayout(LayoutKind.Sequential)]
 internal struct NativeDiffParams
 {
-    public int MaxShift, BlurKernel, Threshold, OpenKernel, CloseKernel, MinArea;
+    public int MaxShift, BlurKernel, Threshold, OpenKernel, CloseKernel, MinArea, OffsetX, OffsetY;
 }
 
 /// <summary>qcv_diff_result.</summary>

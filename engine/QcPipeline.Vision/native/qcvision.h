@@ -60,6 +60,8 @@ typedef struct {
     int32_t open_kernel;    /* square opening to drop thin edge noise; 0 or 1 = none */
     int32_t close_kernel;   /* square closing to join a broken blob; 0 or 1 = none */
     int32_t min_area;       /* blobs smaller than this (pixels) are ignored */
+    int32_t offset_x;       /* known shift of the test image against the golden one (e.g. from */
+    int32_t offset_y;       /* qcv_estimate_shift); the alignment search is centred on it */
 } qcv_diff_params;
 
 typedef struct {
@@ -71,6 +73,11 @@ typedef struct {
 QCV_API int qcv_check_diff(const qcv_mat* test, const qcv_mat* golden, qcv_rect roi,
                            const qcv_diff_params* params, qcv_rect* blobs, int32_t* blob_areas,
                            int32_t blob_capacity, qcv_diff_result* out);
+
+/* Global translation of the test image against the golden one (same size), within +-max_shift:
+ * coarse search on 4x reduced images, then refined at full resolution. */
+QCV_API int qcv_estimate_shift(const qcv_mat* test, const qcv_mat* golden, int32_t max_shift,
+                               int32_t* dx, int32_t* dy);
 
 /* mean and std of each channel (up to 4) of the test ROI */
 QCV_API int qcv_check_intensity(const qcv_mat* test, qcv_rect roi, double* mean4, double* std4,
