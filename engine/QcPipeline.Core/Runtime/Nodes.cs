@@ -36,7 +36,7 @@ internal abstract class NodeRuntime
     {
         var ctx = new StageContext(node.Name, outputDir, run.JobDirectory, services, run.Warn, run.Stopping)
         {
-            Workers = node.Workers, Expected = () => run.Expected,
+            Workers = node.Workers, Expected = () => run.Expected, CacheDisabled = run.CacheDisabled,
         };
         node.Stage.Attach(node.Definition.Options, ctx);
         return node.Descriptor.Shape switch
@@ -253,6 +253,8 @@ internal abstract class WorkerNode : NodeRuntime
 {
     private readonly ResiliencePipeline _retry;
     private readonly TimeSpan _timeout;
+    private readonly int _attempts;
+    private readonly TimeSpan _backoff;
     private readonly Stack<int> _lanes;
 
     protected WorkerNode(PipelineRunner run, GraphNode node, int index, StageStats stats, StageContext ctx)
@@ -260,36 +262,41 @@ internal abstract class WorkerNode : NodeRuntime
     {
         var r = node.Definition.Common.Retry;
         _timeout = node.Definition.Common.Timeout;
+        _attempts = r.Attempts;
+        _backoff = r.Backoff;
         _lanes = new Stack<int>(Enumerable.Range(0, node.Workers).Reverse());
+        // Polly runs the retries (attempt 2 onwards); the first attempt runs directly, so the common case
+        // (no failure) costs no resilience machinery. The retries continue the exponential schedule.
         var builder = new ResiliencePipelineBuilder();
-        if (r.Attempts > 1)
+        if (r.Attempts > 2)
             builder.AddRetry(new RetryStrategyOptions
             {
-                MaxRetryAttempts = r.Attempts - 1,
-                Delay = r.Backoff,
+                MaxRetryAttempts = r.Attempts - 2,
+                Delay = r.Backoff * 2,
                 MaxDelay = r.MaxBackoff,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex =>
-                    !Run.Stopping.IsCancellationRequested && ex is not SkipItemException && ex is not ResourceUnavailableException
-                    && ex is not OperationCanceledException && Node.Stage.IsTransient(ex)),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ShouldRetry),
             });
         _retry = builder.Build();
     }
 
-    /// <summary>One attempt at one item; <paramref name="worker"/> is set to the worker that ran it.</summary>
-    protected abstract ValueTask<IItem> AttemptAsync(IItem input, Envelope e, Activity? span, int attempt, Ref<int> worker, CancellationToken ct);
-
-    protected sealed class Ref<T> { public T Value = default!; }
-
-    private sealed class State(WorkerNode node, Envelope e, Activity? span)
+    /// <summary>One item at this stage: its envelope, span, worker and attempt count.</summary>
+    protected sealed class Attempt(WorkerNode node, Envelope envelope, Activity? span)
     {
         public readonly WorkerNode Node = node;
-        public readonly Envelope Envelope = e;
+        public readonly Envelope Envelope = envelope;
         public readonly Activity? Span = span;
-        public readonly Ref<int> Worker = new();
-        public int Attempts;
+        public int Worker;
+        public int Count;
     }
+
+    /// <summary>One attempt at one item; sets <see cref="Attempt.Worker"/> to the worker that ran it.</summary>
+    protected abstract ValueTask<IItem> AttemptAsync(Attempt a, CancellationToken ct);
+
+    private bool ShouldRetry(Exception ex) =>
+        !Run.Stopping.IsCancellationRequested && ex is not SkipItemException && ex is not ResourceUnavailableException
+        && ex is not OperationCanceledException && Node.Stage.IsTransient(ex);
 
     protected sealed override async Task HandleAsync(Envelope e)
     {
@@ -298,17 +305,26 @@ internal abstract class WorkerNode : NodeRuntime
         if (Run.Stopping.IsCancellationRequested) { Cancel(e); return; }
         Stats.Started();
         var t0 = Stopwatch.GetTimestamp();
-        var span = StartSpan(e, ParentOf(e));
-        var state = new State(this, e, span);
+        var attempt = new Attempt(this, e, StartSpan(e, ParentOf(e)));
         string outcome = "ok";
         string? error = null;
         try
         {
-            var result = await _retry.ExecuteAsync(static async (s, ct) =>
+            IItem result;
+            try
             {
-                s.Attempts++;
-                return await s.Node.TimedAttemptAsync(s, ct).ConfigureAwait(false);
-            }, state, Run.Abandoned).ConfigureAwait(false);
+                attempt.Count = 1;
+                result = await TimedAttemptAsync(attempt, Run.Abandoned).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (_attempts > 1 && ShouldRetry(ex))
+            {
+                await Task.Delay(_backoff * (0.8 + 0.4 * Random.Shared.NextDouble()), Run.Abandoned).ConfigureAwait(false);
+                result = await _retry.ExecuteAsync(static async (a, ct) =>
+                {
+                    a.Count++;
+                    return await a.Node.TimedAttemptAsync(a, ct).ConfigureAwait(false);
+                }, attempt, Run.Abandoned).ConfigureAwait(false);
+            }
             e.Value = result;
             e.Key = result.Key;
             Stats.Succeeded();
@@ -322,27 +338,29 @@ internal abstract class WorkerNode : NodeRuntime
         }
         catch (OperationCanceledException) when (Run.Abandoned.IsCancellationRequested)
         {
-            Finish(e, span, t0, state.Worker.Value, state.Attempts, "cancelled", null);
+            Finish(e, attempt.Span, t0, attempt.Worker, attempt.Count, "cancelled", null);
             Cancel(e);
             return;
         }
         catch (Exception ex)
         {
             outcome = "failed";
-            var failure = RecordFailure(e, ex, state.Attempts);
+            var failure = RecordFailure(e, ex, attempt.Count);
             error = failure.Reason;
             e.Fail(failure);
         }
-        Finish(e, span, t0, state.Worker.Value, state.Attempts, outcome, error);
+        Finish(e, attempt.Span, t0, attempt.Worker, attempt.Count, outcome, error);
         await EmitAsync(e).ConfigureAwait(false);
     }
 
-    private async ValueTask<IItem> TimedAttemptAsync(State s, CancellationToken ct)
+    private ValueTask<IItem> TimedAttemptAsync(Attempt a, CancellationToken ct) =>
+        _timeout <= TimeSpan.Zero ? AttemptAsync(a, ct) : WithTimeoutAsync(a, ct);
+
+    private async ValueTask<IItem> WithTimeoutAsync(Attempt a, CancellationToken ct)
     {
-        if (_timeout <= TimeSpan.Zero) return await AttemptAsync(s.Envelope.Value!, s.Envelope, s.Span, s.Attempts, s.Worker, ct).ConfigureAwait(false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_timeout);
-        try { return await AttemptAsync(s.Envelope.Value!, s.Envelope, s.Span, s.Attempts, s.Worker, timeout.Token).ConfigureAwait(false); }
+        try { return await AttemptAsync(a, timeout.Token).ConfigureAwait(false); }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             // A timeout must not look like cancellation: Dataflow would drop the item silently.
@@ -362,18 +380,24 @@ internal abstract class WorkerNode : NodeRuntime
         lock (_lanes) _lanes.Push(lane);
     }
 
-    protected ItemContext ItemContext(Envelope e, Activity? span, int attempt, int worker, CancellationToken ct) =>
-        new(Context, e.Key, attempt, worker, span, ct);
+    protected ItemContext ItemContext(Attempt a, int worker, CancellationToken ct) =>
+        new(Context, a.Envelope.Key, a.Count, worker, a.Span, ct);
 }
 
 internal sealed class TransformNode(PipelineRunner run, GraphNode node, int index, StageStats stats, StageContext ctx)
     : WorkerNode(run, node, index, stats, ctx)
 {
-    protected override async ValueTask<IItem> AttemptAsync(IItem input, Envelope e, Activity? span, int attempt, Ref<int> worker, CancellationToken ct)
+    protected override ValueTask<IItem> AttemptAsync(Attempt a, CancellationToken ct)
+    {
+        if (Node.Workers == 1) return Invoker.Transform(a.Envelope.Value!, ItemContext(a, 0, ct));
+        return WithLaneAsync(a, ct);
+    }
+
+    private async ValueTask<IItem> WithLaneAsync(Attempt a, CancellationToken ct)
     {
         var lane = RentLane();
-        worker.Value = lane;
-        try { return await Invoker.Transform(input, ItemContext(e, span, attempt, lane, ct)).ConfigureAwait(false); }
+        a.Worker = lane;
+        try { return await Invoker.Transform(a.Envelope.Value!, ItemContext(a, lane, ct)).ConfigureAwait(false); }
         finally { ReturnLane(lane); }
     }
 }
@@ -404,17 +428,17 @@ internal sealed class PooledNode : WorkerNode
             _keepAlive = new Timer(_ => _pool.ForEachIdle(Invoker.KeepAlive), null, interval, interval);
     }
 
-    protected override async ValueTask<IItem> AttemptAsync(IItem input, Envelope e, Activity? span, int attempt, Ref<int> worker, CancellationToken ct)
+    protected override async ValueTask<IItem> AttemptAsync(Attempt a, CancellationToken ct)
     {
         var known = Math.Max(Run.Expected, Stats.InputSeen);
         var target = Node.WorkersAuto ? Math.Clamp(Invoker.PoolTarget(known, Context.InputComplete, Node.Workers), 1, Node.Workers) : Node.Workers;
         var slot = await _pool.RentAsync(target, ct).ConfigureAwait(false);
         Stats.Workers = Math.Max(Stats.Workers, _pool.Size);
-        worker.Value = slot.Index;
+        a.Worker = slot.Index;
         var broken = false;
         try
         {
-            return await Invoker.Pooled(input, slot.Resource!, ItemContext(e, span, attempt, slot.Index, ct)).ConfigureAwait(false);
+            return await Invoker.Pooled(a.Envelope.Value!, slot.Resource!, ItemContext(a, slot.Index, ct)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

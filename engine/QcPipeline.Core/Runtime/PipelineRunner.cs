@@ -30,8 +30,9 @@ public sealed class PipelineRunner
     private string? _stopReason;
     private long _expected;
 
-    public PipelineRunner(PipelineGraph graph, string outputDirectory)
+    public PipelineRunner(PipelineGraph graph, string outputDirectory, bool cacheDisabled = false)
     {
+        CacheDisabled = cacheDisabled;
         _graph = graph;
         _outputDirectory = Path.GetFullPath(outputDirectory);
         _timeline = new Timeline(graph.Job.Options.Outputs.TimelineLimit);
@@ -56,6 +57,7 @@ public sealed class PipelineRunner
     public event Action<string>? Warning;
 
     internal string JobDirectory => _graph.Job.Directory;
+    internal bool CacheDisabled { get; }
     internal CancellationToken Stopping => _stop.Token;
     internal CancellationToken Abandoned => _abandon.Token;
     internal Ledger Ledger => _ledger;
@@ -74,6 +76,13 @@ public sealed class PipelineRunner
             _warnings.Add(message);
         }
         Warning?.Invoke(message);
+    }
+
+    /// <summary>Gives up on items still in progress now, without waiting for shutdown_timeout (a second Ctrl+C).</summary>
+    public void Abandon()
+    {
+        Stop(RunOutcome.Cancelled, "cancelled by the user");
+        _abandon.Cancel();
     }
 
     /// <summary>Stops reading sources; items already in progress get the job's shutdown_timeout, then are abandoned.</summary>

@@ -25,6 +25,9 @@ public sealed class StageContext
     /// <summary>Objects shared by the stages of one run (a demo server, a cache), disposed at its end.</summary>
     public RunServices Services { get; }
 
+    /// <summary>--no-cache: stages that keep a cache between runs must neither read nor write it.</summary>
+    public bool CacheDisabled { get; internal set; }
+
     /// <summary>Fires when the run is asked to stop (Ctrl+C, or a stage with on_error: fail).</summary>
     public CancellationToken RunCancelled { get; }
 

@@ -1,0 +1,20 @@
+using QcPipeline.Bench;
+
+// ./run.sh bench [NAME]: each benchmark measures against a baseline in the same run (the machine is shared
+// and noisy: ratios, not absolute figures, are what BENCHMARKS.md records).
+var benches = new Dictionary<string, Func<string[], Task>>(StringComparer.Ordinal)
+{
+    ["engine"] = EngineBench.RunAsync,
+};
+var name = args.Length > 0 ? args[0] : null;
+if (name is not null && !benches.ContainsKey(name))
+{
+    Console.Error.WriteLine($"bench: unknown benchmark '{name}'; one of: {string.Join(", ", benches.Keys)}");
+    return 2;
+}
+foreach (var (n, run) in benches.Where(b => name is null || b.Key == name))
+{
+    Console.WriteLine($"== bench {n}");
+    await run(args.Skip(1).ToArray());
+}
+return 0;

@@ -1,0 +1,99 @@
+using System.Runtime.CompilerServices;
+using QcPipeline.Core.Options;
+using QcPipeline.Core.Stages;
+
+namespace QcPipeline.Files;
+
+public sealed class LocalListOptions
+{
+    [Option("The folder to read.", Required = true, IsPath = true)]
+    public string Root { get; init; } = "";
+
+    [Option("Look into subfolders too.")]
+    public bool Recursive { get; init; } = true;
+
+    [Option("Globs of files to take, relative to root (e.g. **/*.jpg). Default: every file.")]
+    public string[] Include { get; init; } = [];
+
+    [Option("Globs of files to leave out, relative to root.")]
+    public string[] Exclude { get; init; } = [];
+
+    [Option("Keep watching the folder for new files until the run is stopped (Ctrl+C).")]
+    public bool Watch { get; init; }
+
+    [Option("In watch mode: how often to look for new files.")]
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    [Option("In watch mode: a file is taken once its size and time have not changed for this long (so half-written files are not).")]
+    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>Lists the files of a local folder (sorted, so runs are repeatable), or watches it for new ones.</summary>
+[Stage("files.list", "Lists the files of a local folder; with watch: true, keeps taking new files as they are completely written.")]
+public sealed class LocalListStage : SourceStage<FileItem, LocalListOptions>
+{
+    public override async IAsyncEnumerable<FileItem> ReadAsync(SourceContext context)
+    {
+        var root = Options.Root;
+        if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"files.list: folder {root} does not exist");
+        var filter = new PathFilter(Options.Include, Options.Exclude);
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        var initial = Scan(root, filter).ToList();
+        if (!Options.Watch) context.AnnounceTotal(initial.Count);
+        foreach (var f in initial)
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
+            taken.Add(f.Path);
+            yield return f;
+        }
+        if (!Options.Watch) yield break;
+        await foreach (var f in WatchAsync(root, filter, taken, context.CancellationToken)) yield return f;
+    }
+
+    private IEnumerable<FileItem> Scan(string root, PathFilter filter)
+    {
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = Options.Recursive, IgnoreInaccessible = true,
+            AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint, // no symlink loops
+        };
+        foreach (var path in Directory.EnumerateFiles(root, "*", options).Order(StringComparer.Ordinal))
+        {
+            var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
+            if (!filter.Matches(relative)) continue;
+            var info = new FileInfo(path);
+            var folder = Path.GetDirectoryName(relative)?.Replace('\\', '/') ?? "";
+            yield return new FileItem("local", path, folder.Length == 0 ? "." : folder, info.Name, info.Length, info.LastWriteTimeUtc)
+            {
+                LocalPath = path,
+            };
+        }
+    }
+
+    // A file counts as written once its size and time hold still for `settle`; files that keep changing wait.
+    private async IAsyncEnumerable<FileItem> WatchAsync(string root, PathFilter filter, HashSet<string> taken,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var candidates = new Dictionary<string, (long Size, DateTime Time, DateTime Since)>(StringComparer.Ordinal);
+        while (!ct.IsCancellationRequested)
+        {
+            try { await Task.Delay(Options.PollInterval, ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) { yield break; }
+            var now = DateTime.UtcNow;
+            foreach (var f in Scan(root, filter))
+            {
+                if (taken.Contains(f.Path)) continue;
+                var stamp = (f.Size, f.Modified.UtcDateTime);
+                if (!candidates.TryGetValue(f.Path, out var seen) || seen.Size != stamp.Size || seen.Time != stamp.UtcDateTime)
+                {
+                    candidates[f.Path] = (stamp.Size, stamp.UtcDateTime, now);
+                    continue;
+                }
+                if (now - seen.Since < Options.Settle) continue;
+                candidates.Remove(f.Path);
+                taken.Add(f.Path);
+                yield return f;
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# QcPipeline's one entry point:
+#   ./run.sh JOB.yaml [--set PATH=VALUE ...] [--out DIR]   run a job
+#   ./run.sh validate|graph|schema|stages ...              the CLI's other commands
+#   ./run.sh test                                          the whole test suite
+#   ./run.sh bench [NAME]                                  benchmarks (see BENCHMARKS.md)
+# It installs the Debian packages it needs (as root; otherwise it prints the command) and builds what
+# changed. The job path and --out are taken from the folder you run it in.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# libssh2 and OpenCV are bound natively; g++ and the -dev headers build our small OpenCV shim;
+# sshd serves the demo site and the tests.
+packages=(libssh2-1 openssh-server openssh-client g++ libopencv-core-dev libopencv-imgproc-dev
+          libopencv-imgcodecs-dev libturbojpeg0 libturbojpeg0-dev)
+case "${1:-}" in
+  test) packages+=(chromium) ;;                     # the run report is checked in a real browser
+  bench) packages+=(libimage-exiftool-perl) ;;      # the peer a user would reach for
+esac
+
+need_packages() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "run.sh: installing ${missing[*]}" >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  else
+    echo "run.sh: missing Debian packages; install them with:" >&2
+    echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 2
+  fi
+}
+
+need_dotnet() {
+  if ! command -v dotnet >/dev/null 2>&1; then
+    echo "run.sh: the .NET 10 SDK is needed (dotnet on PATH); see https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
+    exit 2
+  fi
+}
+
+cli_dll="$here/engine/QcPipeline.Cli/bin/Release/net10.0/qcpipeline.dll"
+
+# Build the CLI when a source file is newer than it (a no-op run costs no build).
+build_cli() {
+  if [ -f "$cli_dll" ] && [ -z "$(find "$here/engine" "$here/Directory.Build.props" "$here/Directory.Packages.props" \
+        -newer "$cli_dll" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.cpp' -o -name '*.h' -o -name '*.jpg' \) \
+        -not -path '*/obj/*' -not -path '*/bin/*' -print -quit)" ]; then
+    return 0
+  fi
+  echo "run.sh: building…" >&2
+  dotnet build "$here/engine/QcPipeline.Cli/QcPipeline.Cli.csproj" -c Release -nologo -v q -clp:ErrorsOnly >&2
+}
+
+run_tests() {
+  local log
+  log="$(mktemp)"
+  set +e
+  dotnet test "$here/QcPipeline.sln" -c Release -nologo -v q -clp:ErrorsOnly 2>&1 | tee "$log"
+  local status=${PIPESTATUS[0]}
+  set -e
+  # One closing line over all test projects, in the form CI reads.
+  awk '/(Passed|Failed)!/ {
+         for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1));
+           if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+       END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+  rm -f "$log"
+  return "$status"
+}
+
+need_dotnet
+need_packages
+case "${1:-}" in
+  test)
+    shift
+    run_tests
+    ;;
+  bench)
+    shift
+    dotnet build "$here/bench/QcPipeline.Bench/QcPipeline.Bench.csproj" -c Release -nologo -v q -clp:ErrorsOnly >&2
+    exec dotnet "$here/bench/QcPipeline.Bench/bin/Release/net10.0/QcPipeline.Bench.dll" "$@"
+    ;;
+  *)
+    build_cli
+    exec dotnet "$cli_dll" "$@"
+    ;;
+esac
