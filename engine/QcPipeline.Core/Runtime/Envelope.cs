@@ -34,8 +34,9 @@ internal sealed class Envelope
         Failure = Failure, SkipReason = SkipReason, GroupIndex = GroupIndex, Span = Span,
     };
 
-    public void Fail(Failure failure) { Failure = failure; Value = null; }
-    public void Skip(string reason) { SkipReason = reason; Value = null; }
+    // The value stays: it is the item as it was when it failed, which sinks and joins can still name.
+    public void Fail(Failure failure) => Failure = failure;
+    public void Skip(string reason) => SkipReason = reason;
 }
 
 /// <summary>The children of one fan-out: how many, whose, and the group they themselves belong to.</summary>

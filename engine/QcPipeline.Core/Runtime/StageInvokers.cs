@@ -24,7 +24,9 @@ internal abstract class StageInvoker
     public virtual void KeepAlive(IDisposable resource) { }
     public virtual void Abort(IDisposable resource) { }
 
-    internal static Outcome<T> ToOutcome<T>(Envelope e) => new(e.Key, e.Value is T v ? v : default, e.Failure, e.SkipReason);
+    internal static Outcome<T> ToOutcome<T>(Envelope e) =>
+        e.IsOk ? new(e.Key, e.Value is T v ? v : default, null, null, e.Value)
+               : new(e.Key, default, e.Failure, e.SkipReason, e.Value);
 
     private InvalidOperationException Wrong() => new($"{GetType().Name}: not this stage's shape");
 

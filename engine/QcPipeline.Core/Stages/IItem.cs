@@ -10,8 +10,10 @@ public interface IItem
 /// <summary>Why an item failed: the stage, the item, the reason and how many attempts were made.</summary>
 public sealed record Failure(string Stage, string Item, string Reason, int Attempts);
 
-/// <summary>What a stage that sees every item (sinks, joins) receives: a value, or why there is none.</summary>
-public readonly record struct Outcome<T>(string Key, T? Value, Failure? Failure, string? SkipReason)
+/// <summary>What a stage that sees every item (sinks, joins) receives: a value, or why there is none.
+/// For a failed or skipped item, <see cref="Input"/> is the item as it was when it failed (e.g. the file
+/// whose decoding failed), so that outputs can still name it.</summary>
+public readonly record struct Outcome<T>(string Key, T? Value, Failure? Failure, string? SkipReason, IItem? Input = null)
 {
     public bool IsOk => Failure is null && SkipReason is null;
 }
