@@ -4,6 +4,7 @@
 #   ./run.sh validate|graph|schema|stages ...              the CLI's other commands
 #   ./run.sh test                                          the whole test suite
 #   ./run.sh bench [NAME]                                  benchmarks (see BENCHMARKS.md)
+#   ./run.sh docs                                          regenerate config/job.schema.json and the README reference
 # It installs the Debian packages it needs (as root; otherwise it prints the command) and builds what
 # changed. The job path and --out are taken from the folder you run it in.
 set -euo pipefail
@@ -79,6 +80,20 @@ case "${1:-}" in
   test)
     shift
     run_tests
+    ;;
+  docs)
+    build_cli
+    dotnet "$cli_dll" schema > "$here/config/job.schema.json"
+    reference="$(mktemp)"
+    dotnet "$cli_dll" stages --format markdown > "$reference"
+    # Replace what stands between the README's markers with the generated reference.
+    awk -v ref="$reference" '
+      /<!-- reference:begin -->/ { print; while ((getline line < ref) > 0) print line; skip = 1; next }
+      /<!-- reference:end -->/ { skip = 0 }
+      !skip { print }' "$here/README.md" > "$reference.readme"
+    mv "$reference.readme" "$here/README.md"
+    rm -f "$reference"
+    echo "run.sh: wrote config/job.schema.json and the README's reference" >&2
     ;;
   bench)
     shift

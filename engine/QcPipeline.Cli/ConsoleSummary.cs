@@ -12,9 +12,9 @@ public static class ConsoleSummary
     public static void Print(RunResult r)
     {
         var table = new Table().Border(TableBorder.Simple)
-            .AddColumns("stage", "type", "workers", "in", "out", "failed", "busy s", "mean ms", "p95 ms", "util", "queue-full s");
+            .AddColumns("stage", "type", "workers", "in", "out", "failed", "cached", "busy s", "mean ms", "p95 ms", "util", "queue-full s");
         foreach (var s in r.Stages)
-            table.AddRow(Markup.Escape(s.Name), Markup.Escape(s.Type), N(s.Workers), N(s.In), N(s.Out), N(s.Failed),
+            table.AddRow(Markup.Escape(s.Name), Markup.Escape(s.Type), N(s.Workers), N(s.In), N(s.Out), N(s.Failed), N(s.Cached),
                 F(s.BusyMs / 1000, 2), F(s.MeanMs, 2), F(s.P95Ms, 2), $"{s.Utilisation:P0}", F(s.BlockedMs / 1000, 2));
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out), Interactive = InteractionSupport.No });
         console.Write(table);

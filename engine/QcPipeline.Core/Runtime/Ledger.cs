@@ -26,6 +26,9 @@ public sealed class RootItem
     public Failure? Failure { get; internal set; }
     public string? SkipReason { get; internal set; }
 
+    /// <summary>The item as its source produced it (for result caches); dropped when the item ends.</summary>
+    internal IItem? SourceItem { get; set; }
+
     /// <summary>Whether this item's spans are recorded as they happen (see telemetry.sample_ratio).</summary>
     public bool Traced { get; }
 
@@ -96,6 +99,7 @@ internal sealed class Ledger
     private void Finish(RootItem root)
     {
         if (!_open.TryRemove(root.Id, out _)) return;
+        root.SourceItem = null;
         lock (root)
         {
             root.State = root.Failure is not null ? ItemState.Failed

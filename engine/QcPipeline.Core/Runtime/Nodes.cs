@@ -50,9 +50,14 @@ internal abstract class NodeRuntime
         };
     }
 
+    internal NodeRuntime[] Targets => _targets;
+    internal int Inputs { get; set; }
+    internal IStageLifecycle StageInstance => Node.Stage;
+
     public void Wire(NodeRuntime[] targets)
     {
         _targets = targets;
+        foreach (var t in targets) t.Inputs++;
         if (IsSource)
         {
             _sourceDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -236,13 +241,40 @@ internal sealed class SourceNode(PipelineRunner run, GraphNode node, int index, 
             Stats.FailedOne();
             Run.Ledger.Consumed(root);
         }, Run.Announce);
+        var caches = Context.CacheDisabled ? [] : CachesDownstream();
         await foreach (var item in Invoker.Read(sourceContext).ConfigureAwait(false))
         {
             var root = Run.Ledger.Create(item.Key, Name, Run.IsTraced);
             var e = new Envelope(root, item.Key, item, null);
             Stats.Seen(); Stats.Started(); Stats.Succeeded();
+            if (caches.Count > 0 && await FromCacheAsync(e, item, caches).ConfigureAwait(false)) continue;
+            if (caches.Count > 0) root.SourceItem = item;
             await EmitAsync(e).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The caching stages on the plain one-to-one chain after this source, furthest first.</summary>
+    private List<(WorkerNode Node, IResultCache Cache)> CachesDownstream()
+    {
+        var found = new List<(WorkerNode, IResultCache)>();
+        var node = Targets.Length == 1 ? Targets[0] : null;
+        while (node is WorkerNode w && w.Inputs == 1)
+        {
+            if (w.StageInstance is IResultCache c) found.Insert(0, (w, c));
+            node = w.Targets.Length == 1 ? w.Targets[0] : null;
+        }
+        return found;
+    }
+
+    private static async Task<bool> FromCacheAsync(Envelope e, IItem item, List<(WorkerNode Node, IResultCache Cache)> caches)
+    {
+        foreach (var (node, cache) in caches)
+        {
+            if (!cache.TryGet(item, out var result)) continue;
+            await node.EmitCachedAsync(e, result).ConfigureAwait(false);
+            return true;
+        }
+        return false;
     }
 
     protected override Task HandleAsync(Envelope e) => Task.CompletedTask;
@@ -328,6 +360,7 @@ internal abstract class WorkerNode : NodeRuntime
             e.Value = result;
             e.Key = result.Key;
             Stats.Succeeded();
+            if (e.Root.SourceItem is { } source && Node.Stage is IResultCache cache) cache.Put(source, result);
         }
         catch (SkipItemException skip)
         {
@@ -350,6 +383,15 @@ internal abstract class WorkerNode : NodeRuntime
             e.Fail(failure);
         }
         Finish(e, attempt.Span, t0, attempt.Worker, attempt.Count, outcome, error);
+        await EmitAsync(e).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends on a result remembered from an earlier run, as if this stage had just made it.</summary>
+    internal async Task EmitCachedAsync(Envelope e, IItem result)
+    {
+        Stats.CachedOne();
+        e.Value = result;
+        e.Key = result.Key;
         await EmitAsync(e).ConfigureAwait(false);
     }
 

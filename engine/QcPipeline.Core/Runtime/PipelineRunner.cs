@@ -181,7 +181,7 @@ public sealed class PipelineRunner
             Produced = _ledger.Produced, Processed = _ledger.Processed, Failed = _ledger.Failed,
             Skipped = _ledger.Skipped, Cancelled = _ledger.Cancelled,
             Stages = Stages.Select(s => new StageReport(s.Name, s.Type, s.Workers, s.Capacity, s.In, s.Out, s.Failed, s.Skipped,
-                s.PassedThrough, s.Busy.TotalMilliseconds, s.MeanMs, s.P95Ms, s.Utilisation(duration), s.Blocked.TotalMilliseconds, s.Bytes)).ToList(),
+                s.PassedThrough, s.Busy.TotalMilliseconds, s.MeanMs, s.P95Ms, s.Utilisation(duration), s.Blocked.TotalMilliseconds, s.Bytes, s.Cached)).ToList(),
             Unsuccessful = _ledger.Unsuccessful.Select(r => new ItemReport(r.Key, r.State.ToString().ToLowerInvariant(),
                 r.Failure?.Stage, r.Failure?.Reason ?? r.SkipReason, r.Failure?.Attempts ?? 0)).ToList(),
             Warnings = _warnings.ToList(),

@@ -20,7 +20,7 @@ public sealed record ItemReport(string Item, string State, string? Stage, string
 
 /// <summary>One row of the per-stage table.</summary>
 public sealed record StageReport(string Name, string Type, int Workers, int Capacity, long In, long Out, long Failed,
-    long Skipped, long PassedThrough, double BusyMs, double MeanMs, double P95Ms, double Utilisation, double BlockedMs, long Bytes);
+    long Skipped, long PassedThrough, double BusyMs, double MeanMs, double P95Ms, double Utilisation, double BlockedMs, long Bytes, long Cached);
 
 /// <summary>Everything a run produced besides its outputs: written to run.json and printed.</summary>
 public sealed class RunResult

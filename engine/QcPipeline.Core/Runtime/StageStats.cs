@@ -5,7 +5,7 @@ namespace QcPipeline.Core.Runtime;
 /// <summary>Live counters of one stage; read by the progress display and turned into the per-stage table.</summary>
 public sealed class StageStats(string name, string type, int workers, int capacity)
 {
-    private long _inputSeen, _in, _out, _failed, _skipped, _passed, _busyTicks, _blockedTicks, _bytes;
+    private long _inputSeen, _in, _out, _failed, _skipped, _passed, _busyTicks, _blockedTicks, _bytes, _cached;
     private readonly LatencyHistogram _latency = new();
 
     public string Name { get; } = name;
@@ -23,6 +23,9 @@ public sealed class StageStats(string name, string type, int workers, int capaci
     /// <summary>Items that were already failed or skipped upstream and only passed through.</summary>
     public long PassedThrough => Interlocked.Read(ref _passed);
     public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Items whose result this stage remembered from an earlier run (the stages before it were skipped).</summary>
+    public long Cached => Interlocked.Read(ref _cached);
     public TimeSpan Busy => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _busyTicks));
 
     /// <summary>Time spent waiting for room in a full downstream queue (backpressure).</summary>
@@ -38,6 +41,7 @@ public sealed class StageStats(string name, string type, int workers, int capaci
     internal void SkippedOne() => Interlocked.Increment(ref _skipped);
     internal void PassedOne() => Interlocked.Increment(ref _passed);
     internal void AddBytes(long n) => Interlocked.Add(ref _bytes, n);
+    internal void CachedOne() => Interlocked.Increment(ref _cached);
     internal void AddBlocked(long ticks) => Interlocked.Add(ref _blockedTicks, ticks);
 
     internal void Record(long elapsedTicks)
