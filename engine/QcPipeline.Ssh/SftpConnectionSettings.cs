@@ -1,0 +1,37 @@
+namespace QcPipeline.Ssh;
+
+/// <summary>How an unknown or changed host key is treated.</summary>
+public enum HostKeyPolicy
+{
+    /// <summary>Only a key already in known_hosts (or the pinned fingerprint) is accepted.</summary>
+    Strict,
+    /// <summary>OpenSSH's accept-new: an unknown host's key is learnt into known_hosts; a changed key is still refused.</summary>
+    AcceptNew,
+}
+
+/// <summary>Everything needed to open one SFTP connection. Secrets are held here only; ToString never shows them.</summary>
+public sealed record SftpConnectionSettings
+{
+    public required string Host { get; init; }
+    public int Port { get; init; } = 22;
+    public required string User { get; init; }
+
+    /// <summary>OpenSSH private key file (ed25519 or ecdsa; RSA cannot sign for OpenSSH 9 servers with libssh2 1.10).</summary>
+    public string? PrivateKeyPath { get; init; }
+    public string? Passphrase { get; init; }
+    public string? Password { get; init; }
+
+    public string? KnownHostsPath { get; init; }
+
+    /// <summary>SHA256:base64 as ssh-keygen -l prints it; checked instead of known_hosts when set.</summary>
+    public string? PinnedFingerprint { get; init; }
+    public HostKeyPolicy HostKeyPolicy { get; init; } = HostKeyPolicy.Strict;
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>user@host:port, for messages.</summary>
+    public string Where => $"{User}@{Host}:{Port}";
+
+    public override string ToString() => $"sftp://{Where}";
+}

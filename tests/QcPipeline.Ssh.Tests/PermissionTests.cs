@@ -1,0 +1,30 @@
+using QcPipeline.Ssh;
+
+namespace QcPipeline.Ssh.Tests;
+
+public sealed class PermissionTests
+{
+    /// <summary>As root, sessions run as "nobody" so that file modes apply, as they would for a real user.</summary>
+    [Fact]
+    public void An_unreadable_file_is_permission_denied()
+    {
+        var content = Directory.CreateTempSubdirectory("qc-ssh-perm-").FullName;
+        try
+        {
+            File.SetUnixFileMode(content, (UnixFileMode)0b111_101_101);
+            var secret = Path.Combine(content, "locked.jpg");
+            File.WriteAllText(secret, "x");
+            File.SetUnixFileMode(secret, UnixFileMode.None);
+            File.WriteAllText(Path.Combine(content, "open.jpg"), "y");
+            File.SetUnixFileMode(Path.Combine(content, "open.jpg"), (UnixFileMode)0b110_100_100);
+            using var server = new SshdSandbox(content, loginUser: Environment.IsPrivilegedProcess ? "nobody" : null);
+            using var client = SftpClient.Connect(server.Settings());
+            var e = Assert.Throws<SshException>(() => client.OpenRead("locked.jpg"));
+            Assert.Equal(SshErrorKind.PermissionDenied, e.Kind);
+            Assert.Contains("locked.jpg", e.Message);
+            using var open = client.OpenRead("open.jpg");
+            Assert.Equal('y', (char)open.ReadByte());
+        }
+        finally { Directory.Delete(content, recursive: true); }
+    }
+}
