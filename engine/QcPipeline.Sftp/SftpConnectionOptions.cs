@@ -1,0 +1,58 @@
+using QcPipeline.Core.Options;
+
+namespace QcPipeline.Sftp;
+
+/// <summary>How strictly a server's host key is checked.</summary>
+public enum HostKeyCheck
+{
+    /// <summary>The key must be in known_hosts (or match the pinned fingerprint); anything else is refused.</summary>
+    Strict,
+    /// <summary>Like OpenSSH's accept-new: an unknown host's key is added to known_hosts; a changed key is still refused.</summary>
+    AcceptNew,
+}
+
+/// <summary>An SFTP server: where it is, who logs in, and how its host key is verified.</summary>
+[ConnectionType("sftp", "An SFTP server reached through libssh2. host: demo starts a sandboxed sshd on 127.0.0.1 serving a generated demo site.")]
+public sealed class SftpConnectionOptions
+{
+    [Option("Server name or address; \"demo\" starts the built-in demo server.", Required = true)]
+    public string Host { get; init; } = "";
+
+    [Option("SSH port.", Min = 1, Max = 65535)]
+    public int Port { get; init; } = 22;
+
+    [Option("User name. Default: the current user.")]
+    public string User { get; init; } = "";
+
+    [Option("Private key file (OpenSSH format; ed25519 or ecdsa: libssh2 1.10 cannot sign with RSA for OpenSSH 9 servers).", IsPath = true)]
+    public string Key { get; init; } = "";
+
+    [Option("The key's passphrase, as env:NAME or file:PATH.")]
+    public Secret Passphrase { get; init; } = Secret.None;
+
+    [Option("Password, as env:NAME or file:PATH (used when no key is given, or the key is refused).")]
+    public Secret Password { get; init; } = Secret.None;
+
+    [Option("known_hosts file to verify the host key against (hashed entries too). Default: ~/.ssh/known_hosts.", IsPath = true)]
+    public string KnownHosts { get; init; } = "";
+
+    [Option("Pinned host key fingerprint, as ssh-keygen -lf prints it (SHA256:...). Checked instead of known_hosts.")]
+    public string Fingerprint { get; init; } = "";
+
+    [Option("strict: the host key must be known; accept_new: learn an unknown host's key (a changed key is always refused).")]
+    public HostKeyCheck HostKeyCheck { get; init; } = HostKeyCheck.Strict;
+
+    [Option("Longest time to open a connection.")]
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    [Option("Longest time one SFTP request may wait for the server.")]
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    [Option("Keepalive interval for idle pooled connections (none: off).")]
+    public TimeSpan Keepalive { get; init; } = TimeSpan.FromSeconds(15);
+
+    public bool IsDemo => Host == "demo";
+
+    /// <summary>For messages: sftp://user@host:port (never a secret).</summary>
+    public override string ToString() => $"sftp://{(User.Length > 0 ? User + "@" : "")}{Host}:{Port}";
+}
