@@ -134,6 +134,9 @@ public sealed class Image : IDisposable
     /// <summary>A 1-channel grey copy.</summary>
     public Image ToGrayscale() => Derive(NativeMethods.qcv_grayscale(_handle, out var h), h, $"grey {Source}");
 
+    /// <summary>A 3-channel BGR copy (grey replicated into every channel), e.g. to annotate a grey image in colour.</summary>
+    public Image ToColor() => Derive(NativeMethods.qcv_to_color(_handle, out var h), h, $"colour {Source}");
+
     private static Image Derive(int status, MatHandle handle, string what)
     {
         if (status != 0) handle.Dispose();

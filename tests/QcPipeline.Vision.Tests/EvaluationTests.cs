@@ -91,30 +91,31 @@ public class EvaluationTests(ITestOutputHelper output)
         Assert.Equal(3, inspection.FlaggedByOwnPixels.Count(f => f));
     }
 
-    // The goal is not met yet (ROI precision ~0.78: unlabelled differences at board edges and
-    // spill of margin boxes into neighbour tiles); kept here, skipped, as the target to reach.
-    [SharedDataFact("pcb/deeppcb/PCBData/pairs.txt", Skip = "goal not met yet: ROI recall 0.952 / precision 0.778, box recall 0.974")]
+    // The goal is not met (measured with the tuned parameters: ROI recall 0.976, precision 0.853,
+    // box recall 0.987). What remains is the ROI rule itself: a ground-truth box overlapping a tile by a
+    // pixel makes it defective, and annotated boxes sit 7..18 px around the defect (p10..p90), so any
+    // fixed box margin either spills into clean neighbours or misses touched ones; plus two boards whose
+    // scans differ in line widths or are locally displaced by ~13 px. Kept, skipped, as the target.
+    [SharedDataFact("pcb/deeppcb/PCBData/pairs.txt", Skip = "goal not met: ROI recall 0.976 / precision 0.853 (< 0.90), box recall 0.987")]
     public void DeepPcb_diff_meets_the_goal()
     {
         VisionRuntime.SetThreads(VisionRuntime.RecommendedThreads);
-        var report = DeepPcbEvaluation.Run(SharedData.Find("pcb/deeppcb/PCBData/pairs.txt")!,
-            new TiledDiffInspector(new DiffParameters()), workers: 2);
+        var report = DeepPcbEvaluation.Run(SharedData.Find("pcb/deeppcb/PCBData/pairs.txt")!, DeepPcbEvaluation.TunedInspector(), workers: 2);
         output.WriteLine(report.ToString());
         Assert.True(report.Metrics.RoiRecall >= 0.97, report.ToString());
         Assert.True(report.Metrics.RoiPrecision >= 0.90, report.ToString());
         Assert.True(report.Metrics.BoxRecall >= 0.90, report.ToString());
     }
 
-    /// <summary>Guards what the defaults achieve today on the shared DeepPCB pairs.</summary>
+    /// <summary>Guards what the tuned parameters achieve today on the shared DeepPCB pairs.</summary>
     [SharedDataFact("pcb/deeppcb/PCBData/pairs.txt")]
     public void DeepPcb_diff_keeps_its_measured_quality()
     {
         VisionRuntime.SetThreads(VisionRuntime.RecommendedThreads);
-        var report = DeepPcbEvaluation.Run(SharedData.Find("pcb/deeppcb/PCBData/pairs.txt")!,
-            new TiledDiffInspector(new DiffParameters()), workers: 2);
+        var report = DeepPcbEvaluation.Run(SharedData.Find("pcb/deeppcb/PCBData/pairs.txt")!, DeepPcbEvaluation.TunedInspector(), workers: 2);
         output.WriteLine(report.ToString());
-        Assert.True(report.Metrics.RoiRecall >= 0.94, report.ToString());
-        Assert.True(report.Metrics.RoiPrecision >= 0.75, report.ToString());
-        Assert.True(report.Metrics.BoxRecall >= 0.95, report.ToString());
+        Assert.True(report.Metrics.RoiRecall >= 0.97, report.ToString());
+        Assert.True(report.Metrics.RoiPrecision >= 0.85, report.ToString());
+        Assert.True(report.Metrics.BoxRecall >= 0.98, report.ToString());
     }
 }

@@ -22,6 +22,12 @@ public sealed record DiffParameters
     /// on DeepPCB 64..160 all work, lower values start to pick up compression noise.</summary>
     public int Threshold { get; init; } = 100;
 
+    /// <summary>Tolerance band in pixels: when above 0, a test pixel counts only when it is
+    /// <see cref="Threshold"/> brighter than the brightest or darker than the darkest golden pixel
+    /// within this radius, so an edge displaced by up to this much is not a defect. Default 0
+    /// (plain absolute difference).</summary>
+    public int Tolerance { get; init; }
+
     /// <summary>Odd square opening: drops difference lines thinner than this (edge jitter of one
     /// or two pixels). Default 3; 0 or 1 = none.</summary>
     public int OpenKernel { get; init; } = 3;
@@ -82,6 +88,7 @@ public sealed class DiffCheck(DiffParameters parameters) : IRoiCheck
             MinArea = Parameters.MinArea,
             OffsetX = Parameters.OffsetX,
             OffsetY = Parameters.OffsetY,
+            Tolerance = Parameters.Tolerance,
         };
         var capacity = Math.Clamp(Parameters.MaxBlobs, 1, 4096);
         Span<NativeRect> rects = capacity <= 64 ? stackalloc NativeRect[capacity] : new NativeRect[capacity];
@@ -99,7 +106,7 @@ public sealed class DiffCheck(DiffParameters parameters) : IRoiCheck
 }
 
 /// <summary>Blobs found by <see cref="DiffCheck.Detect"/>.</summary>
-/// <param name="Blobs">Blob boxes in image pixels, largest first (at most MaxBlobs).</param>
+/// <param name="Blobs">Blob boxes in test-image pixels (after the chosen shift), largest first (at most MaxBlobs).</param>
 /// <param name="BlobCount">All blobs kept, even beyond MaxBlobs.</param>
 /// <param name="DefectArea">Pixels in kept blobs.</param>
 /// <param name="Dx">Chosen alignment shift, x.</param>

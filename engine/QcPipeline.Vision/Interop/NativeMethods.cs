@@ -45,6 +45,7 @@ internal static partial class NativeMethods
     [LibraryImport(Library)] internal static partial int qcv_crop(MatHandle mat, NativeRect rect, out MatHandle crop);
     [LibraryImport(Library)] internal static partial int qcv_clone(MatHandle mat, out MatHandle copy);
     [LibraryImport(Library)] internal static partial int qcv_grayscale(MatHandle mat, out MatHandle gray);
+    [LibraryImport(Library)] internal static partial int qcv_to_color(MatHandle mat, out MatHandle colour);
     [LibraryImport(Library)] internal static partial int qcv_draw_rect(MatHandle mat, NativeRect rect, byte r, byte g, byte b, int thickness);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int qcv_draw_text(MatHandle mat, string text, int x, int y, double scale, byte r, byte g, byte b);
@@ -82,7 +83,7 @@ internal struct NativeTemplateResult
 [StructLayout(LayoutKind.Sequential)]
 internal struct NativeDiffParams
 {
-    public int MaxShift, BlurKernel, Threshold, OpenKernel, CloseKernel, MinArea, OffsetX, OffsetY;
+    public int MaxShift, BlurKernel, Threshold, OpenKernel, CloseKernel, MinArea, OffsetX, OffsetY, Tolerance;
 }
 
 /// <summary>qcv_diff_result.</summary>

@@ -82,13 +82,19 @@ int qcv_check_diff(const qcv_mat* test, const qcv_mat* golden, qcv_rect roi, con
         const int blur = need_odd_kernel(p->blur_kernel, "blur_kernel");
         const int open = need_odd_kernel(p->open_kernel, "open_kernel");
         const int close = need_odd_kernel(p->close_kernel, "close_kernel");
+        if (p->tolerance < 0 || p->tolerance > 16) throw argument_error("tolerance must be 0..16");
 
-        const cv::Mat reference = to_gray(g(r));
+        // Only the part of the ROI whose counterpart (at the known offset) lies inside the test image
+        // can be compared: clamping the whole ROI back inside would misalign it and flag the board edge.
+        const cv::Rect inner = r & cv::Rect(-p->offset_x, -p->offset_y, t.cols, t.rows);
+        if (inner.empty()) {
+            out->dx = p->offset_x; out->dy = p->offset_y; out->blob_count = 0; out->defect_area = 0;
+            return;
+        }
+        const cv::Mat reference = to_gray(g(inner));
+        const cv::Rect base(inner.x + p->offset_x, inner.y + p->offset_y, inner.width, inner.height);
         cv::Mat aligned;
         int dx = 0, dy = 0;
-        // Where the ROI lies in the test image given the known offset, kept inside the image.
-        const cv::Rect base(std::clamp(r.x + p->offset_x, 0, t.cols - r.width),
-                            std::clamp(r.y + p->offset_y, 0, t.rows - r.height), r.width, r.height);
         if (p->max_shift > 0) {
             // Sum of squared differences is defined even on flat tiles (where normalised
             // correlation is not); on a tie we keep the expected position.
@@ -101,22 +107,35 @@ int qcv_check_diff(const qcv_mat* test, const qcv_mat* golden, qcv_rect roi, con
             cv::minMaxLoc(ssd, &lowest, nullptr, &at, nullptr);
             const cv::Point zero(base.x - search.x, base.y - search.y);
             if (ssd.at<float>(zero) <= lowest * 1.0001f + 1e-3f) at = zero;
-            dx = search.x + at.x - r.x;
-            dy = search.y + at.y - r.y;
-            aligned = area(cv::Rect(at.x, at.y, r.width, r.height));
+            dx = search.x + at.x - inner.x;
+            dy = search.y + at.y - inner.y;
+            aligned = area(cv::Rect(at.x, at.y, inner.width, inner.height));
         } else {
             aligned = to_gray(t(base));
-            dx = base.x - r.x;
-            dy = base.y - r.y;
+            dx = p->offset_x;
+            dy = p->offset_y;
         }
 
-        thread_local cv::Mat a, b, mask;
+        thread_local cv::Mat a, b, mask, lo, hi, under;
         if (blur > 1) {
             cv::GaussianBlur(aligned, a, cv::Size(blur, blur), 0);
             cv::GaussianBlur(reference, b, cv::Size(blur, blur), 0);
-            cv::absdiff(a, b, mask);
         } else {
-            cv::absdiff(aligned, reference, mask);
+            a = aligned;
+            b = reference;
+        }
+        if (p->tolerance > 0) {
+            // Tolerance band: an edge that moved by up to `tolerance` pixels stays within the golden's
+            // local min..max, so only copper that appears or vanishes beyond it counts.
+            const int k = 2 * p->tolerance + 1;
+            const cv::Mat square = cv::getStructuringElement(cv::MORPH_RECT, {k, k});
+            cv::erode(b, lo, square);
+            cv::dilate(b, hi, square);
+            cv::subtract(a, hi, mask);   // saturating: brighter than anything nearby in the golden
+            cv::subtract(lo, a, under);  // darker than anything nearby
+            cv::max(mask, under, mask);
+        } else {
+            cv::absdiff(a, b, mask);
         }
         cv::threshold(mask, mask, p->threshold, 255, cv::THRESH_BINARY);
         if (open > 1)
@@ -138,7 +157,8 @@ int qcv_check_diff(const qcv_mat* test, const qcv_mat* golden, qcv_rect roi, con
         });
         for (int k = 0; k < int(kept.size()) && k < blob_capacity; ++k) {
             const int i = kept[k];
-            blobs[k] = {r.x + stats.at<int>(i, cv::CC_STAT_LEFT), r.y + stats.at<int>(i, cv::CC_STAT_TOP),
+            // In test-image pixels: the compared test area starts at the ROI plus the chosen shift.
+            blobs[k] = {inner.x + dx + stats.at<int>(i, cv::CC_STAT_LEFT), inner.y + dy + stats.at<int>(i, cv::CC_STAT_TOP),
                         stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT)};
             blob_areas[k] = stats.at<int>(i, cv::CC_STAT_AREA);
         }
@@ -158,32 +178,22 @@ int qcv_estimate_shift(const qcv_mat* test, const qcv_mat* golden, int32_t max_s
         need_same_size(t, g);
         if (max_shift < 0 || max_shift > 1024) throw argument_error("max_shift must be 0..1024");
         *dx = 0; *dy = 0;
-        const int factor = 4;
-        // The golden centre (inset by the shift) must stay larger than a few coarse pixels.
-        if (max_shift == 0 || t.cols <= 2 * max_shift + 8 * factor || t.rows <= 2 * max_shift + 8 * factor) return;
-        const cv::Mat tg = to_gray(t), gg = to_gray(g);
-        cv::Mat ts, gs, scores;
-        cv::resize(tg, ts, cv::Size(t.cols / factor, t.rows / factor), 0, 0, cv::INTER_AREA);
-        cv::resize(gg, gs, cv::Size(t.cols / factor, t.rows / factor), 0, 0, cv::INTER_AREA);
-        const int m = (max_shift + factor - 1) / factor;
-        const cv::Rect centre(m, m, gs.cols - 2 * m, gs.rows - 2 * m);
-        cv::matchTemplate(ts, gs(centre), scores, cv::TM_SQDIFF);
-        cv::Point at;
-        cv::minMaxLoc(scores, nullptr, nullptr, &at, nullptr);
-        const int cx = (at.x - m) * factor, cy = (at.y - m) * factor;
-        // Refine at full resolution around the coarse answer, on the central half of the image
-        // (a 192 px patch was 30% faster but too often flat on DeepPCB boards).
-        const int inset = std::abs(cx) + std::abs(cy) + max_shift + factor;
+        // The central half of the golden image, searched over the whole range at full resolution
+        // (OpenCV correlates in the frequency domain, so the range costs little). A coarse-to-fine
+        // search on reduced images was faster but locked onto wrong shifts on periodic boards.
         const cv::Rect inner(t.cols / 4, t.rows / 4, t.cols / 2, t.rows / 2);
-        const cv::Rect search = grown(cv::Rect(inner.x + cx, inner.y + cy, inner.width, inner.height), factor, t.size());
-        if (inset >= inner.x || inset >= inner.y || search.width < inner.width || search.height < inner.height) {
-            *dx = cx; *dy = cy;
-            return;
-        }
-        cv::matchTemplate(tg(search), gg(inner), scores, cv::TM_SQDIFF);
-        cv::minMaxLoc(scores, nullptr, nullptr, &at, nullptr);
-        *dx = search.x + at.x - inner.x;
-        *dy = search.y + at.y - inner.y;
+        const int reach = std::min({max_shift, inner.x, inner.y});
+        if (reach == 0) return;
+        const cv::Mat tg = to_gray(t), gg = to_gray(g);
+        cv::Mat scores;
+        cv::matchTemplate(tg(grown(inner, reach, t.size())), gg(inner), scores, cv::TM_SQDIFF);
+        double lowest = 0;
+        cv::Point at;
+        cv::minMaxLoc(scores, &lowest, nullptr, &at, nullptr);
+        // On a tie (a flat centre) no shift is better than any other: keep none.
+        if (scores.at<float>(reach, reach) <= lowest * 1.0001f + 1e-3f) return;
+        *dx = at.x - reach;
+        *dy = at.y - reach;
     });
 }
 

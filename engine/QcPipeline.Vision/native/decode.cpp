@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <turbojpeg.h>
+#include <algorithm>
 #include <cstring>
 
 namespace {
@@ -18,6 +19,16 @@ struct TurboHandle {
     tjhandle handle = tjInitDecompress();
     ~TurboHandle() { if (handle) tjDestroy(handle); }
 };
+
+bool is_png(const uint8_t* d, int64_t n) { return n >= 8 && std::memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0; }
+
+// A PNG cut short (a half-written file) has no IEND chunk. libpng would say so on stderr itself,
+// outside our error channel, so such files are refused before they reach it.
+bool png_has_end(const uint8_t* d, int64_t n)
+{
+    static const uint8_t iend[4] = {'I', 'E', 'N', 'D'};
+    return std::search(d, d + n, iend, iend + 4) != d + n;
+}
 
 bool is_jpeg(const uint8_t* d, int64_t n) { return n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF; }
 
@@ -122,6 +133,8 @@ extern "C" int qcv_decode(const uint8_t* data, int64_t length, int32_t mode, qcv
             image = decode_turbo(data, length, mode == QCV_READ_GRAY, turboError);
             if (!image.empty()) image = apply_orientation(image, exif_orientation(data, length));
         }
+        if (image.empty() && is_png(data, length) && !png_has_end(data, length))
+            throw decode_error("not a decodable image (" + std::to_string(length) + " bytes: truncated PNG, no IEND chunk)");
         if (image.empty()) {
             const int flags = mode == QCV_READ_GRAY ? cv::IMREAD_GRAYSCALE
                             : mode == QCV_READ_COLOR ? cv::IMREAD_COLOR : cv::IMREAD_UNCHANGED;

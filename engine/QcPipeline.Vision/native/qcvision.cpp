@@ -159,6 +159,19 @@ int qcv_grayscale(const qcv_mat* mat, qcv_mat** out)
     });
 }
 
+int qcv_to_color(const qcv_mat* mat, qcv_mat** out)
+{
+    return guarded([&] {
+        const cv::Mat& m = need(mat, "image");
+        need_out(out, "image");
+        *out = nullptr;
+        cv::Mat colour;
+        if (m.channels() == 3) colour = m.clone();
+        else cv::cvtColor(m, colour, m.channels() == 4 ? cv::COLOR_BGRA2BGR : cv::COLOR_GRAY2BGR);
+        *out = wrap(colour);
+    });
+}
+
 static cv::Scalar colour_for(const cv::Mat& m, uint8_t r, uint8_t g, uint8_t b)
 {
     if (m.channels() == 1) return cv::Scalar(0.299 * r + 0.587 * g + 0.114 * b);

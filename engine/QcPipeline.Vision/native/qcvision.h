@@ -43,6 +43,8 @@ QCV_API void qcv_buffer_free(uint8_t* data);
 QCV_API int qcv_crop(const qcv_mat* mat, qcv_rect rect, qcv_mat** out);
 QCV_API int qcv_clone(const qcv_mat* mat, qcv_mat** out);
 QCV_API int qcv_grayscale(const qcv_mat* mat, qcv_mat** out);
+/* a 3-channel BGR copy (grey is replicated, BGRA loses alpha) */
+QCV_API int qcv_to_color(const qcv_mat* mat, qcv_mat** out);
 QCV_API int qcv_draw_rect(qcv_mat* mat, qcv_rect rect, uint8_t r, uint8_t g, uint8_t b, int32_t thickness);
 QCV_API int qcv_draw_text(qcv_mat* mat, const char* text, int32_t x, int32_t y, double scale,
                           uint8_t r, uint8_t g, uint8_t b);
@@ -62,6 +64,8 @@ typedef struct {
     int32_t min_area;       /* blobs smaller than this (pixels) are ignored */
     int32_t offset_x;       /* known shift of the test image against the golden one (e.g. from */
     int32_t offset_y;       /* qcv_estimate_shift); the alignment search is centred on it */
+    int32_t tolerance;      /* > 0: a test pixel is a defect only when it lies threshold beyond the golden's
+                               min..max over a (2*tolerance+1) square around it; 0 = plain |test - golden| */
 } qcv_diff_params;
 
 typedef struct {
@@ -75,7 +79,7 @@ QCV_API int qcv_check_diff(const qcv_mat* test, const qcv_mat* golden, qcv_rect 
                            int32_t blob_capacity, qcv_diff_result* out);
 
 /* Global translation of the test image against the golden one (same size), within +-max_shift:
- * coarse search on 4x reduced images, then refined at full resolution. */
+ * the central half of the golden image searched over the whole range at full resolution. */
 QCV_API int qcv_estimate_shift(const qcv_mat* test, const qcv_mat* golden, int32_t max_shift,
                                int32_t* dx, int32_t* dy);
 

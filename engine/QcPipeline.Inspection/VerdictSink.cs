@@ -1,0 +1,176 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using QcPipeline.Core.Options;
+using QcPipeline.Core.Stages;
+using QcPipeline.Vision;
+
+namespace QcPipeline.Inspection;
+
+public sealed class VerdictOptions
+{
+    [Option("One JSON object per image, written as each image completes (so a watching run can be followed).")]
+    public string Results { get; init; } = "results.jsonl";
+
+    [Option("One CSV row per image: verdict, time, ROI counts, defects, first reason.")]
+    public string Summary { get; init; } = "summary.csv";
+
+    [Option("Write an annotated PNG for every image that did not pass: ROI boxes green (pass), red (fail) or grey (error) with their names, defect boxes in magenta.")]
+    public bool Annotate { get; init; } = true;
+
+    [Option("Folder (in the output folder) for the annotated PNGs.")]
+    public string AnnotatedDir { get; init; } = "annotated";
+}
+
+/// <summary>Writes each image's verdict: results.jsonl, summary.csv, and annotated PNGs of the images that did not pass.
+/// An image that failed before its ROIs could be checked is still written, as an error with the reason.</summary>
+[Stage("verdict", "Writes results.jsonl (one object per image with its ROIs), summary.csv, and an annotated PNG for every image that did not pass.")]
+public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
+{
+    private StreamWriter? _results, _summary;
+    private readonly HashSet<string> _annotationNames = new(StringComparer.Ordinal);
+
+    public override ValueTask StartAsync(CancellationToken ct)
+    {
+        Directory.CreateDirectory(Context.OutputDirectory);
+        _results = Open(Options.Results);
+        _summary = Open(Options.Summary);
+        _summary.WriteLine("image,verdict,ms,rois,pass,fail,error,defects,reason");
+        _summary.Flush();
+        return ValueTask.CompletedTask;
+    }
+
+    private StreamWriter Open(string name) =>
+        new(Path.Combine(Context.OutputDirectory, name), append: false, new UTF8Encoding(false)) { NewLine = "\n" };
+
+    public override ValueTask ConsumeAsync(Outcome<ImageVerdict> item, ItemContext context)
+    {
+        if (item.IsOk && item.Value is { } v)
+        {
+            try
+            {
+                Write(v);
+                if (Options.Annotate && v.Pixels?.Image is { } image) Annotate(v, image);
+            }
+            finally { v.Pixels?.Dispose(); }
+        }
+        else
+        {
+            // Failed (or skipped) before its verdict: still one line, so every image is accounted for.
+            if (item.Input is ImageVerdict { Pixels: { } held }) held.Dispose();
+            var reason = item.Failure is { } f ? $"{f.Stage}: {f.Reason}" : $"skipped: {item.SkipReason}";
+            WriteError(item.Key, reason);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private void Write(ImageVerdict v)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("image", v.Key);
+            json.WriteString("verdict", Name(v.Verdict));
+            json.WriteNumber("ms", Math.Round(v.Ms, 2));
+            json.WriteStartArray("rois");
+            foreach (var r in v.Rois)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", r.Roi.Name);
+                json.WriteNumber("x", r.Roi.Box.X);
+                json.WriteNumber("y", r.Roi.Box.Y);
+                json.WriteNumber("w", r.Roi.Box.Width);
+                json.WriteNumber("h", r.Roi.Box.Height);
+                json.WriteString("check", r.Roi.Check);
+                json.WriteString("status", Name(r.Status));
+                if (r.Score is { } s && double.IsFinite(s)) json.WriteNumber("score", Math.Round(s, 4));
+                else json.WriteNull("score");
+                json.WriteString("reason", r.Reason);
+                json.WriteStartArray("defects");
+                foreach (var d in r.Defects)
+                {
+                    // Corners in image pixels, right and bottom exclusive (as DeepPCB's annotations).
+                    json.WriteStartArray();
+                    json.WriteNumberValue(d.X); json.WriteNumberValue(d.Y); json.WriteNumberValue(d.Right); json.WriteNumberValue(d.Bottom);
+                    json.WriteEndArray();
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        _results!.WriteLine(Encoding.UTF8.GetString(buffer.WrittenSpan));
+        _results.Flush();
+        var first = v.Rois.FirstOrDefault(r => r.Status != RoiStatus.Pass);
+        Row(v.Key, Name(v.Verdict), v.Ms, v.Rois.Count, v.Rois.Count(r => r.Status == RoiStatus.Pass),
+            v.Rois.Count(r => r.Status == RoiStatus.Fail), v.Rois.Count(r => r.Status == RoiStatus.Error),
+            v.Rois.Sum(r => r.Defects.Count), first is null ? "" : $"{first.Roi.Name}: {first.Reason}");
+    }
+
+    private void WriteError(string image, string reason)
+    {
+        _results!.WriteLine(JsonSerializer.Serialize(new { image, verdict = "error", ms = 0, rois = Array.Empty<object>(), reason }));
+        _results.Flush();
+        Row(image, "error", 0, 0, 0, 0, 0, 0, reason);
+    }
+
+    private void Row(string image, string verdict, double ms, int rois, int pass, int fail, int error, int defects, string reason)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        _summary!.WriteLine(string.Join(',', Csv(image), verdict, Math.Round(ms, 2).ToString(ci), rois.ToString(ci), pass.ToString(ci),
+            fail.ToString(ci), error.ToString(ci), defects.ToString(ci), Csv(reason)));
+        _summary.Flush();
+    }
+
+    private static string Csv(string s) =>
+        s.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+
+    public static string Name(RoiStatus s) => s switch { RoiStatus.Pass => "pass", RoiStatus.Fail => "fail", _ => "error" };
+
+    private void Annotate(ImageVerdict v, Image image)
+    {
+        using var canvas = image.Channels == 1 ? image.ToColor() : image.Clone();
+        var scale = Math.Clamp(Math.Min(image.Width, image.Height) / 1200.0, 0.3, 1.5);
+        foreach (var r in v.Rois)
+        {
+            var colour = r.Status switch { RoiStatus.Pass => Rgb.Green, RoiStatus.Fail => Rgb.Red, _ => new Rgb(128, 128, 128) };
+            canvas.DrawRectangle(r.Roi.Box, colour, r.Status == RoiStatus.Pass ? 1 : 2);
+            var y = r.Roi.Box.Y > 14 ? r.Roi.Box.Y - 4 : r.Roi.Box.Y + 14;
+            canvas.DrawText(r.Roi.Name, r.Roi.Box.X + 2, y, colour, scale);
+        }
+        foreach (var d in v.Rois.SelectMany(r => r.Defects)) canvas.DrawRectangle(d, new Rgb(255, 0, 255), 1);
+        var folder = Path.Combine(Context.OutputDirectory, Options.AnnotatedDir);
+        Directory.CreateDirectory(folder);
+        File.WriteAllBytes(Path.Combine(folder, UniqueName(v.File.Name)), canvas.EncodePng());
+    }
+
+    // Images with the same name in different folders get -2, -3, ...
+    private string UniqueName(string fileName)
+    {
+        var stem = Path.GetFileNameWithoutExtension(fileName);
+        var name = stem + ".png";
+        for (var n = 2; !_annotationNames.Add(name); n++) name = $"{stem}-{n}.png";
+        return name;
+    }
+
+    public override ValueTask FlushAsync(CancellationToken ct)
+    {
+        Close();
+        return ValueTask.CompletedTask;
+    }
+
+    public override ValueTask StopAsync()
+    {
+        Close();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Close()
+    {
+        _results?.Dispose(); _results = null;
+        _summary?.Dispose(); _summary = null;
+    }
+}

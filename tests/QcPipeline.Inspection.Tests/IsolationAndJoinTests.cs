@@ -1,0 +1,134 @@
+using QcPipeline.Core.Runtime;
+using QcPipeline.Core.Stages;
+using QcPipeline.Vision;
+using Xunit;
+
+namespace QcPipeline.Inspection.Tests;
+
+public class IsolationAndJoinTests
+{
+    [Fact]
+    public async Task A_failing_roi_is_an_error_with_its_reason_and_the_others_go_on()
+    {
+        using var h = new Harness();
+        using (var golden = Draw.Board(200, 150)) h.Save(golden, "golden.png");
+        using (var ok = Draw.Board(200, 150)) h.Save(ok, "in/a-ok.png");
+        using (var flawed = Draw.Board(200, 150))
+        {
+            flawed.DrawRectangle(new PixelBox(100, 90, 10, 10), Rgb.White, -1);
+            h.Save(flawed, "in/b-defect.png");
+        }
+        File.WriteAllBytes(h.Path_("in/c-garbage.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3, 4, 5]);
+        var result = await h.RunYamlAsync("""
+            job: isolation
+            stages:
+              images: {type: files.list, root: in}
+              load: {type: image.load, mode: grayscale}
+              rois:
+                type: roi.fanout
+                golden: golden.png
+                rois:
+                  - {name: whole, x: 0, y: 0, w: 200, h: 150, check: diff}
+                  - {name: outside, x: 150, y: 100, w: 100, h: 100, check: intensity}
+                  - {name: no-golden, x: 0, y: 0, w: 50, h: 50, check: diff, golden: missing.png}
+                  - {name: flat, x: 0, y: 0, w: 8, h: 8, check: template}
+                  - {name: bad-kernel, x: 0, y: 0, w: 50, h: 50, check: edges, params: {blur_kernel: 4}}
+                  - {name: lit, x: 10, y: 10, w: 20, h: 15, check: intensity, params: {mean_min: 200}}
+              check: {type: roi.check, workers: 2}
+              join: {type: roi.join}
+              verdict: {type: verdict}
+            """);
+        Assert.Equal(RunOutcome.Succeeded, result.Outcome);
+        Assert.Equal((3L, 3L, 0L), (result.Produced, result.Processed, result.Failed)); // ROI errors are results, not lost items
+        var byName = h.Results().ToDictionary(r => Path.GetFileName(r.GetProperty("image").GetString()!));
+        Assert.All(byName.Values, r => Assert.Equal("error", r.GetProperty("verdict").GetString()));
+
+        string Status(string image, string roi) => Harness.Roi(byName[image], roi).GetProperty("status").GetString()!;
+        string Reason(string image, string roi) => Harness.Roi(byName[image], roi).GetProperty("reason").GetString()!;
+        Assert.Equal("pass", Status("a-ok.png", "whole"));
+        Assert.Equal("fail", Status("b-defect.png", "whole"));
+        Assert.True(Status("a-ok.png", "lit") == "pass", Reason("a-ok.png", "lit"));
+        foreach (var image in new[] { "a-ok.png", "b-defect.png" })
+        {
+            Assert.Contains("is not inside the 200x150 image", Reason(image, "outside"));
+            Assert.Contains("missing.png does not exist", Reason(image, "no-golden"));
+            Assert.Contains("uniform", Reason(image, "flat"));
+            Assert.Contains("must be odd", Reason(image, "bad-kernel"));
+        }
+        Assert.All(byName["c-garbage.png"].GetProperty("rois").EnumerateArray(), r =>
+        {
+            Assert.Equal("error", r.GetProperty("status").GetString());
+            Assert.Contains("not a decodable image", r.GetProperty("reason").GetString());
+        });
+        var defect = Harness.Roi(byName["b-defect.png"], "whole").GetProperty("defects").EnumerateArray().Single();
+        Assert.Equal([100, 90, 110, 100], defect.EnumerateArray().Select(v => v.GetInt32()));
+    }
+
+    [Fact]
+    public async Task An_image_never_waits_behind_a_slow_one_and_its_rois_join_by_key_whatever_order_they_finish_in()
+    {
+        using var h = new Harness();
+        // Image a: a big board whose first ROI is a wide template search (slow); image b: tiny and quick.
+        using (var big = Draw.Board(2400, 2400)) h.Save(big, "in/a-big.png");
+        using (var small = Draw.Board(120, 90)) h.Save(small, "in/b-small.png");
+        var result = await h.RunYamlAsync("""
+            job: order
+            stages:
+              images: {type: files.list, root: in}
+              load: {type: image.load, mode: grayscale}
+              rois:
+                type: roi.fanout
+                rois:
+                  - {name: slow, x: 1000, y: 1000, w: 300, h: 300, check: template, golden: in/a-big.png, params: {search_margin: 900}}
+                  - {name: quick, x: 0, y: 0, w: 60, h: 60, check: intensity}
+                  - {name: quick2, x: 10, y: 10, w: 50, h: 40, check: edges, params: {min_density: 0}}
+              check: {type: roi.check, workers: 2}
+              join: {type: roi.join}
+              verdict: {type: verdict}
+            """);
+        Assert.Equal(RunOutcome.Succeeded, result.Outcome);
+        var results = h.Results();
+        // b was listed and loaded after a, but its verdict comes first: it did not wait for a's slow ROI.
+        Assert.Equal(["b-small.png", "a-big.png"], results.Select(r => Path.GetFileName(r.GetProperty("image").GetString()!)));
+        Assert.True(results[0].GetProperty("ms").GetDouble() < results[1].GetProperty("ms").GetDouble());
+        // a's quick ROIs finished before its slow one; the join still holds all three, in product order.
+        var a = results[1];
+        Assert.Equal(["slow", "quick", "quick2"], a.GetProperty("rois").EnumerateArray().Select(r => r.GetProperty("name").GetString()!));
+        Assert.Equal("pass", Harness.Roi(a, "slow").GetProperty("status").GetString());
+        Assert.True(Harness.Roi(a, "slow").GetProperty("score").GetDouble() > 0.99);
+        Assert.Equal("error", Harness.Roi(results[0], "slow").GetProperty("status").GetString()); // its golden has another size
+        Assert.Contains("golden image is 2400x2400", Harness.Roi(results[0], "slow").GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public void The_join_turns_an_engine_failure_into_an_error_roi_and_releases_the_pixels_of_a_passing_image()
+    {
+        var file = new FileItem("local", "/x/board.png", ".", "board.png", 1, DateTimeOffset.UnixEpoch);
+        var pixels = new SharedImage(Image.Create(40, 30), null, System.Diagnostics.Stopwatch.GetTimestamp());
+        var image = new LoadedImage(file, pixels);
+        RoiPlan Plan(string name) => new(name, new PixelBox(0, 0, 10, 10), "intensity", new CheckParameters(), null, 0);
+        RoiResult Passed(string name) => new(image, Plan(name), RoiStatus.Pass, 1, "ok", [], 1);
+        var join = new RoiJoinStage();
+
+        var clean = join.Combine(new JoinGroup<RoiResult>(file.Key, [Ok(Passed("a")), Ok(Passed("b"))]), null!);
+        Assert.Equal(RoiStatus.Pass, clean.Verdict);
+        Assert.Null(clean.Pixels);
+        Assert.True(pixels.Released);
+
+        var pixels2 = new SharedImage(Image.Create(40, 30), null, System.Diagnostics.Stopwatch.GetTimestamp());
+        var image2 = image with { Pixels = pixels2 };
+        var failedTask = new RoiTask(image2, Plan("b"), 1);
+        var failure = new Failure("check", failedTask.Key, "timed out after 5s", 1);
+        var group = new JoinGroup<RoiResult>(file.Key,
+            [Ok(Passed("a") with { Image = image2 }), new Outcome<RoiResult>(failedTask.Key, null, failure, null, failedTask)]);
+        var broken = join.Combine(group, null!);
+        Assert.Equal(RoiStatus.Error, broken.Verdict);
+        Assert.Equal(["a", "b"], broken.Rois.Select(r => r.Roi.Name));
+        Assert.Equal("timed out after 5s", broken.Rois[1].Reason);
+        Assert.Same(pixels2, broken.Pixels); // kept for the annotation; the verdict sink releases it
+        Assert.False(pixels2.Released);
+        pixels2.Dispose();
+    }
+
+    private static Outcome<RoiResult> Ok(RoiResult r) => new(r.Key, r, null, null, r);
+}

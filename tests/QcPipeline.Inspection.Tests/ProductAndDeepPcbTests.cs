@@ -1,0 +1,116 @@
+using System.Text.Json;
+using QcPipeline.Core.Jobs;
+using QcPipeline.Core.Runtime;
+using QcPipeline.TestKit;
+using QcPipeline.Vision;
+using QcPipeline.Vision.Evaluation;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace QcPipeline.Inspection.Tests;
+
+public class ProductAndDeepPcbTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Product_mistakes_are_all_reported_with_their_place()
+    {
+        using var h = new Harness();
+        var file = h.Path_("bad.yaml");
+        File.WriteAllText(file, """
+            product: bad
+            rois:
+              - {name: a, x: 0, y: 0, w: 10, h: 10, check: template, params: {threshold: 3}}
+              - {name: a, x: -1, y: 0, w: 10, h: 10, check: diff}
+              - {name: c, x: 0, y: 0, w: 10, h: 10, check: blur}
+            """);
+        var error = Assert.Throws<JobInvalidException>(() => ProductLoader.Load(file));
+        var messages = error.Diagnostics.Select(d => d.ToString()).ToList();
+        output.WriteLine(string.Join("\n", messages));
+        Assert.Contains(messages, m => m.Contains("bad.yaml:3:", StringComparison.Ordinal) && m.Contains("'threshold' is not a parameter of the template check", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("bad.yaml:4:", StringComparison.Ordinal) && m.Contains("ROI name 'a' is used twice", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("bad.yaml:4:", StringComparison.Ordinal) && m.Contains("out of range", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("bad.yaml:5:", StringComparison.Ordinal) && m.Contains("'blur' is not one of", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_job_with_a_bad_product_stops_before_any_image_with_one_clear_reason()
+    {
+        using var h = new Harness();
+        Directory.CreateDirectory(h.Path_("in"));
+        File.WriteAllText(h.Path_("p.yaml"), "product: p\nrois: []\nbogus: 1\n");
+        var result = await h.RunYamlAsync("""
+            job: bad-product
+            stages:
+              images: {type: files.list, root: in}
+              load: {type: image.load}
+              rois: {type: roi.fanout, product: p.yaml}
+              check: {type: roi.check}
+              join: {type: roi.join}
+              verdict: {type: verdict}
+            """);
+        Assert.Equal(RunOutcome.Failed, result.Outcome);
+        Assert.Contains("stage 'rois' could not start", result.Error);
+        Assert.Contains("p.yaml:3:1: unknown key 'bogus' in the product", result.Error);
+    }
+
+    [Fact]
+    public async Task Tiles_cover_the_image_and_find_a_defect_against_the_images_own_golden()
+    {
+        using var h = new Harness();
+        using (var golden = Draw.Board(300, 200)) h.Save(golden, "g/1_temp.png");
+        using (var test = Draw.Board(300, 200, dx: 3, dy: -2))
+        {
+            test.DrawRectangle(new PixelBox(150, 140, 12, 12), Rgb.White, -1); // spurious copper on black
+            h.Save(test, "g/1_test.png");
+        }
+        // DeepPCB's layout: pairs.txt names NNN.jpg; the images are NNN_test / NNN_temp beside it.
+        File.Copy(h.Path_("g/1_test.png"), h.Path_("g/1_test.jpg"));
+        File.Copy(h.Path_("g/1_temp.png"), h.Path_("g/1_temp.jpg"));
+        File.WriteAllText(h.Path_("pairs.txt"), "g/1.jpg g/1.txt\n");
+        File.WriteAllText(h.Path_("g/1.txt"), "150 140 162 152 5\n");
+        var result = await h.RunYamlAsync("""
+            job: tiles
+            stages:
+              pairs: {type: deeppcb.pairs, root: .}
+              load: {type: image.load, mode: grayscale}
+              tiles: {type: roi.fanout, tile: 64, check: diff, register: 8}
+              check: {type: roi.check}
+              join: {type: roi.join}
+              verdict: {type: verdict}
+              score: {type: deeppcb.score, from: join}
+            """);
+        Assert.Equal(RunOutcome.Succeeded, result.Outcome);
+        var board = Assert.Single(h.Results());
+        var rois = board.GetProperty("rois").EnumerateArray().ToList();
+        Assert.Equal(5 * 4, rois.Count);                                  // 300x200 in 64 px tiles: 5 columns, 4 rows
+        Assert.Equal(300 * 200, rois.Sum(r => r.GetProperty("w").GetInt32() * r.GetProperty("h").GetInt32()));
+        var failed = rois.Where(r => r.GetProperty("status").GetString() != "pass").Select(r => r.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["tile_r02c02"], failed);                           // (150,140) lies in column 2, row 2
+        var score = JsonDocument.Parse(File.ReadAllText(Path.Combine(h.Out, "deeppcb-score.json"))).RootElement;
+        Assert.Equal(1.0, score.GetProperty("box_recall").GetDouble());
+    }
+
+    [SharedDataFact("pcb/deeppcb/PCBData/pairs.txt")]
+    public async Task The_deeppcb_job_scores_as_the_vision_evaluation_does()
+    {
+        using var h = new Harness();
+        var root = SharedData.Find("pcb/deeppcb/PCBData")!;
+        var result = await h.RunFileAsync(Path.Combine(Checkout.Root, "pipelines", "deeppcb.yaml"), n => n == "DEEPPCB_DIR" ? root : null);
+        Assert.Equal(RunOutcome.Succeeded, result.Outcome);
+        Assert.True(result.CountsAddUp);
+        var score = JsonSerializer.Deserialize<DeepPcbScore>(File.ReadAllText(Path.Combine(h.Out, "deeppcb-score.json")),
+            new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })!;
+        output.WriteLine(score.ToString());
+        var pairs = DeepPcbPairs.Read(Path.Combine(root, "pairs.txt"));
+        Assert.Equal(pairs.Count, score.Boards);
+        Assert.Equal(0, score.ErrorRois);
+        Assert.Equal(pairs.Count, h.Results().Count);
+        // The stages run the same algorithm as the library's evaluation: the same figures, to the count.
+        var reference = DeepPcbEvaluation.Run(Path.Combine(root, "pairs.txt"), DeepPcbEvaluation.TunedInspector(), workers: 2);
+        output.WriteLine(reference.ToString());
+        Assert.Equal(reference.Metrics.RoiRecall, score.RoiRecall, 9);
+        Assert.Equal(reference.Metrics.RoiPrecision, score.RoiPrecision, 9);
+        Assert.Equal(reference.Metrics.BoxRecall, score.BoxRecall, 9);
+        Assert.True(score.BoxRecall >= 0.90, score.ToString());
+    }
+}
