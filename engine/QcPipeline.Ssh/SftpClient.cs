@@ -341,6 +341,7 @@ public sealed unsafe class SftpClient : IDisposable
         if (_broken || _disposed || !Monitor.TryEnter(_gate)) return;
         try
         {
+            if (!_broken) FinishCloses();
             var rc = LibSsh2.libssh2_keepalive_send(_session, out _);
             if (rc < 0) MarkBroken();
         }
@@ -364,6 +365,7 @@ public sealed unsafe class SftpClient : IDisposable
                 var rc = (long)LibSsh2.libssh2_sftp_read(handle, p, (nuint)buffer.Length);
                 if (rc < 0) throw Fail((int)rc, $"{Settings.Where}:{path}: reading");
                 if (_noTcpInfo) Interlocked.Add(ref _countedWhenNoTcpInfo, rc);
+                FinishCloses();
                 return (int)rc;
             }
         }
@@ -379,7 +381,31 @@ public sealed unsafe class SftpClient : IDisposable
         return ((ulong)attributes.Flags & 1) != 0 ? (long)attributes.FileSize : 0;
     });
 
-    internal void Close(SftpFileHandle handle, string path) => Locked(path, () => { handle.Dispose(); return 0; }, allowBroken: true);
+    // Closing a file costs a round trip whose answer nobody needs at once: send the close, and collect the
+    // answer before the next call on this connection (by then it has usually arrived). On a 40 ms link this
+    // takes a quarter off each header fetch.
+    private readonly List<SftpFileHandle> _closing = [];
+
+    internal void Close(SftpFileHandle handle, string path)
+    {
+        lock (_gate)
+        {
+            if (_broken || _disposed) { handle.Dispose(); return; }
+            LibSsh2.libssh2_session_set_blocking(_session, 0);
+            bool done;
+            try { done = handle.StartClose(); }
+            finally { LibSsh2.libssh2_session_set_blocking(_session, 1); }
+            if (!done) _closing.Add(handle);
+        }
+    }
+
+    // Called with the lock held, after the next call has waited for its own answer.
+    private void FinishCloses()
+    {
+        if (_closing.Count == 0) return;
+        foreach (var h in _closing) h.FinishClose();
+        _closing.Clear();
+    }
 
     private SftpFileHandle Open(string path, int type)
     {
@@ -397,12 +423,14 @@ public sealed unsafe class SftpClient : IDisposable
         return e;
     }
 
-    private T Locked<T>(string path, Func<T> call, bool allowBroken = false)
+    private T Locked<T>(string path, Func<T> call)
     {
         lock (_gate)
         {
-            if (!allowBroken) ThrowIfUnusable(path);
-            return call();
+            ThrowIfUnusable(path);
+            var result = call();
+            if (!_broken) FinishCloses();
+            return result;
         }
     }
 
@@ -448,6 +476,8 @@ public sealed unsafe class SftpClient : IDisposable
             _disposed = true;
         }
         if (_broken) Shut(_socket);
+        foreach (var h in _closing) h.Dispose();
+        _closing.Clear();
         _sftp.Dispose();
         _session.Dispose();
         _socket.Dispose();

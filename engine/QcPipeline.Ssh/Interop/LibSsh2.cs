@@ -40,6 +40,7 @@ internal static unsafe partial class LibSsh2
     public const int SftpStat = 0, SftpLstat = 1, SftpRealPath = 2;
     public const uint FxfRead = 1;
     public const int DisconnectByApplication = 11;
+    public const int ErrorEagain = -37;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct SftpAttributes

@@ -75,10 +75,38 @@ internal sealed class SftpFileHandle : SafeHandle
 
     public override bool IsInvalid => handle == IntPtr.Zero;
 
+    /// <summary>Sends the close request without waiting for its answer (the session must be non-blocking for this
+    /// call). True when libssh2 finished at once; false when the answer is still due: call
+    /// <see cref="FinishClose"/> later (blocking), by when it has usually arrived.</summary>
+    public bool StartClose()
+    {
+        var rc = LibSsh2.libssh2_sftp_close_handle(handle);
+        if (rc == LibSsh2.ErrorEagain) return false;
+        Forget();
+        return true;
+    }
+
+    /// <summary>Completes a close begun by <see cref="StartClose"/>; libssh2 frees the handle either way.</summary>
+    public void FinishClose()
+    {
+        LibSsh2.libssh2_sftp_close_handle(handle);
+        Forget();
+    }
+
+    // libssh2 freed the handle: the SafeHandle must not close it again, but still lets go of its channel.
+    private void Forget()
+    {
+        SetHandleAsInvalid();
+        _sftp!.DangerousRelease();
+        _released = true;
+    }
+
+    private bool _released;
+
     protected override bool ReleaseHandle()
     {
         LibSsh2.libssh2_sftp_close_handle(handle); // a close that fails on a dead connection still frees the handle
-        _sftp!.DangerousRelease();
+        if (!_released) _sftp!.DangerousRelease();
         return true;
     }
 }
