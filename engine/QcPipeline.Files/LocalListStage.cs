@@ -43,6 +43,8 @@ public sealed class LocalListStage : SourceStage<FileItem, LocalListOptions>
         foreach (var f in initial)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
+            // Watching: a file changed within the settle time may still be being written; the watcher takes it once it holds still.
+            if (Options.Watch && DateTime.UtcNow - f.Modified.UtcDateTime < Options.Settle) continue;
             taken.Add(f.Path);
             yield return f;
         }

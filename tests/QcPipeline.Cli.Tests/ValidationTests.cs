@@ -46,7 +46,7 @@ public class ValidationTests
     {
         var r = Validate("job: demo\nstages:\n  list: { type: files.list, root: \"${NO_SUCH_VARIABLE_QC}\" }\n");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("job.yaml:3:35: variable NO_SUCH_VARIABLE_QC is not set", r.Stderr);
+        Assert.Contains("job.yaml:3:36: variable NO_SUCH_VARIABLE_QC is not set", r.Stderr); // the column of the $, inside the quotes
     }
 
     [Fact]

@@ -32,7 +32,11 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
         if (root is null) throw new JobInvalidException(diags.Sorted().ToList());
 
         foreach (var o in overrides ?? []) ApplyOverride(root, o, ctx);
-        Interpolation.Apply(root, _env, (node, offset, msg) => diags.Add(ctx.Locate(node).Offset(offset), msg));
+        Interpolation.Apply(root, _env, (node, offset, msg) =>
+        {
+            diags.Add(ctx.Locate(node).Offset(offset), msg);
+            ctx.Unresolved.Add(node);
+        });
 
         var job = (JobOptions)OptionBinder.Bind(typeof(JobOptions), root, ctx, "the job", JobOptions.SectionKeys);
         if (!ErrorBudgetParser.TryParse(job.ErrorBudget, out _, out _))
@@ -66,11 +70,26 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
     private static YamlMappingNode? ReadYaml(string yaml, BindContext ctx)
     {
         var stream = new YamlStream();
-        try { stream.Load(new StringReader(yaml)); }
+        var parser = new TrackingParser(new Parser(new StringReader(yaml)));
+        try { stream.Load(parser); }
         catch (YamlException e)
         {
-            var msg = e.InnerException is YamlException inner ? inner.Message : e.Message;
-            ctx.Diagnostics.Add(SourceLocation.At(ctx.File, e.Start), "YAML: " + FirstLine(msg));
+            var msg = FirstLine(e.InnerException is YamlException inner ? inner.Message : e.Message);
+            // YamlDotNet places some errors poorly: a tab in the indentation at the mapping's start, an unclosed
+            // [ or { at the end of the file. Point at the tab, or at the bracket left open.
+            var where = SourceLocation.At(ctx.File, e.Start);
+            if (msg.Contains("tab", StringComparison.Ordinal) && FirstIndentTab(yaml) is var (line, col)) where = new SourceLocation(ctx.File, line, col);
+            else if (msg.StartsWith("While parsing a flow", StringComparison.Ordinal) && parser.OpenFlow is { } open) where = SourceLocation.At(ctx.File, open);
+            ctx.Diagnostics.Add(where, "YAML: " + msg);
+            return null;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        {
+            // YamlDotNet's scanner throws these (with no position) on some malformed input, e.g. a flow
+            // mapping left open before the next line; report where parsing last succeeded.
+            ctx.Diagnostics.Add(SourceLocation.At(ctx.File, parser.OpenFlow ?? parser.LastGood), parser.OpenFlow is null
+                ? "YAML: cannot be read after this point (is a quote left open?)"
+                : "YAML: this { } or [ ] is not closed, or holds something that cannot be read");
             return null;
         }
         if (stream.Documents.Count == 0)
@@ -86,6 +105,43 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
             return null;
         }
         return root;
+    }
+
+    /// <summary>Remembers where the last YAML event ended, to locate errors that YamlDotNet throws without a position.</summary>
+    private sealed class TrackingParser(IParser inner) : IParser
+    {
+        public Mark LastGood { get; private set; } = new(0, 1, 1);
+        public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
+
+        private readonly Stack<(Mark Start, bool Flow)> _open = new();
+
+        /// <summary>Where the innermost collection written in flow style ({ } or [ ]) that is still open begins.</summary>
+        public Mark? OpenFlow => _open.Count > 0 && _open.Peek().Flow ? _open.Peek().Start : null;
+
+        public bool MoveNext()
+        {
+            var more = inner.MoveNext();
+            switch (inner.Current)
+            {
+                case YamlDotNet.Core.Events.MappingStart m: _open.Push((m.Start, m.Style == YamlDotNet.Core.Events.MappingStyle.Flow)); break;
+                case YamlDotNet.Core.Events.SequenceStart q: _open.Push((q.Start, q.Style == YamlDotNet.Core.Events.SequenceStyle.Flow)); break;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd when _open.Count > 0: _open.Pop(); break;
+            }
+            if (inner.Current is { } e) LastGood = e.End;
+            return more;
+        }
+    }
+
+    private static (int Line, int Column)? FirstIndentTab(string yaml)
+    {
+        var lines = yaml.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t');
+            if (tab >= 0 && tab < indent) return (i + 1, tab + 1);
+        }
+        return null;
     }
 
     private static string FirstLine(string s)
@@ -173,13 +229,14 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
             if (v is not YamlMappingNode body) { ctx.Error(v, $"stage '{name}' must be a mapping with a type"); continue; }
             var typeNode = ValueOf(body, "type") as YamlScalarNode;
             var descriptor = typeNode?.Value is { } t ? registry.Find(t) : null;
-            if (typeNode?.Value is { } unknown && descriptor is null)
+            if (typeNode?.Value is { } unknown && descriptor is null && !ctx.Unresolved.Contains(typeNode))
                 ctx.Error(typeNode, $"unknown stage type '{unknown}'{Suggest.DidYouMean(unknown, registry.Stages.Select(s => s.Name))}");
             var where = $"stage '{name}'" + (descriptor is null ? "" : $" ({descriptor.Name})");
             var ownNames = descriptor?.Options.Select(o => o.Name).ToList() ?? [];
             // Without a known type its own keys cannot be checked; report only what is surely wrong.
             var common = (CommonStageOptions)OptionBinder.Bind(typeof(CommonStageOptions), body, ctx, where, ownNames,
                 reportUnknown: descriptor is not null);
+            if (descriptor is not null && ValueOf(body, "workers") is null) ApplyDefaultWorkers(common, descriptor);
             var options = descriptor is null ? new NoOptions()
                 : OptionBinder.Bind(descriptor.OptionsType, body, ctx, where, CommonStageOptions.Names, reportUnknown: false);
             var fromNode = ValueOf(body, "from");
@@ -190,6 +247,18 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
             });
         }
         return stages;
+    }
+
+    // A stage type may default to more than one worker (or "auto"), e.g. a pooled fetch; the job's own
+    // `workers:` wins. The option is init-only, so it is set through its declaration like the binder does.
+    private static void ApplyDefaultWorkers(CommonStageOptions common, StageDescriptor descriptor)
+    {
+        var text = descriptor.DefaultWorkers;
+        Workers? workers = text == "auto" ? Workers.Auto
+            : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 ? new Workers(n)
+            : null;
+        if (workers is { } w && w != common.Workers)
+            OptionSpec.For(typeof(CommonStageOptions)).Single(s => s.Name == "workers").Property.SetValue(common, w);
     }
 
     private static YamlNode? ValueOf(YamlMappingNode map, string key) =>

@@ -21,6 +21,9 @@ public sealed class BindContext(string file, string baseDirectory, DiagnosticBag
         Overrides.TryGetValue(node, out var loc) ? loc : SourceLocation.At(File, node.Start);
 
     public void Error(YamlNode node, string message) => Diagnostics.Add(Locate(node), message);
+
+    /// <summary>Values whose ${VAR} could not be expanded: already reported, so not checked again (no follow-on errors).</summary>
+    internal HashSet<YamlNode> Unresolved { get; } = new(ReferenceEqualityComparer.Instance);
 }
 
 /// <summary>Marks an options class as a connection type, so a stage option of that class may name a connection.</summary>
@@ -58,6 +61,7 @@ public static class OptionBinder
                 continue;
             }
             if (!seen.Add(key)) { ctx.Error(keyNode, $"'{key}' is given twice in {where}"); continue; }
+            if (ctx.Unresolved.Contains(valueNode)) continue;
             if (IsEmpty(valueNode))
             {
                 if (spec.Required) ctx.Error(valueNode, $"'{key}' in {where} needs a value");

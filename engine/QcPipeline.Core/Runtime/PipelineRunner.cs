@@ -37,8 +37,16 @@ public sealed class PipelineRunner
         _outputDirectory = Path.GetFullPath(outputDirectory);
         _timeline = new Timeline(graph.Job.Options.Outputs.TimelineLimit);
         Stages = graph.Nodes.Select(n => new StageStats(n.Name, n.Descriptor.Name, n.Workers, n.Capacity)).ToList();
-        _ledger.Finished += root => ItemFinished?.Invoke(root);
+        _ledger.Finished += root =>
+        {
+            // An unsampled item's spans were kept back: emitted if it failed (failed items are always traced), else dropped.
+            if (root.State == ItemState.Failed) EmitDeferred(root); else root.Deferred = null;
+            ItemFinished?.Invoke(root);
+        };
     }
+
+    /// <summary>After abandoning, how long blocks that are not stuck get to drain and sinks to flush.</summary>
+    private static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(2);
 
     /// <summary>Live per-stage counters (for a progress display).</summary>
     public IReadOnlyList<StageStats> Stages { get; }
@@ -149,8 +157,18 @@ public sealed class PipelineRunner
             r.CompleteWhen(g.Upstream.Select(u => byNode[u].Completion).ToArray());
         foreach (var r in _nodes.Where(r => r.IsSource)) r.Begin();
 
-        await Task.WhenAll(_nodes.Select(n => n.Completion.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
-        foreach (var n in _nodes.Where(n => n.Completion.IsFaulted))
+        var all = Task.WhenAll(_nodes.Select(n => n.Completion.ContinueWith(_ => { }, TaskScheduler.Default)));
+        var abandoned = Task.Delay(Timeout.Infinite, _abandon.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+        if (await Task.WhenAny(all, abandoned).ConfigureAwait(false) != all)
+        {
+            // Past shutdown_timeout (or a second Ctrl+C), an item may still be stuck in a call that ignores
+            // cancellation (a hung file system, a native call): its block would never complete. Stop waiting
+            // for it: every block is told to finish what it holds (those items end cancelled) so that sinks
+            // still flush; what is left running is abandoned and its items are counted as cancelled.
+            foreach (var n in _nodes) n.Block?.Complete();
+            await Task.WhenAny(all, Task.Delay(AbandonGrace)).ConfigureAwait(false);
+        }
+        foreach (var n in _nodes.Where(n => n.Completion.IsFaulted).ToList())
         {
             var reason = $"stage '{n.Name}' failed: {n.Completion.Exception!.GetBaseException().Message}";
             error ??= reason;
@@ -205,7 +223,11 @@ public sealed class PipelineRunner
             a.SetTag(PipelineTelemetry.WorkerTag, s.Worker);
             a.SetTag(PipelineTelemetry.AttemptTag, s.Attempts);
             a.SetTag(PipelineTelemetry.OutcomeTag, s.Outcome);
-            if (s.Error is not null) a.SetStatus(ActivityStatusCode.Error, s.Error);
+            if (s.Error is not null)
+            {
+                a.SetStatus(ActivityStatusCode.Error, s.Error);
+                a.AddEvent(new ActivityEvent("exception", s.End, new ActivityTagsCollection { ["exception.message"] = s.Error }));
+            }
             a.SetEndTime(s.End.UtcDateTime);
         }
         root.Deferred = null;

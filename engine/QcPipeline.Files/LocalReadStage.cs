@@ -1,0 +1,63 @@
+using QcPipeline.Core.Options;
+using QcPipeline.Core.Stages;
+
+namespace QcPipeline.Files;
+
+/// <summary>What files.read reads of each file (the same choice sftp.fetch offers).</summary>
+public enum ReadMode
+{
+    /// <summary>Only the bytes metadata needs (for a JPEG, its segments before the image data).</summary>
+    Header,
+    /// <summary>The whole file: it is already on this machine, so the item names it (LocalPath) and no bytes are copied.</summary>
+    Full,
+}
+
+public sealed class LocalReadOptions
+{
+    [Option("header: only the bytes metadata parsing needs; full: the whole file (read by the next stage from its path).")]
+    public ReadMode Mode { get; init; } = ReadMode.Header;
+
+    [Option("Header mode: bytes read first; more are read only if the header is longer.", Min = 512, Max = 16 * 1024 * 1024)]
+    public int HeaderBytes { get; init; } = 16 * 1024;
+
+    [Option("Header mode: the most bytes read of one file, however long its header (protects against corrupt lengths).", Min = 4096)]
+    public int MaxHeaderBytes { get; init; } = 2 * 1024 * 1024;
+}
+
+/// <summary>
+/// Reads listed local files into <see cref="FileContent"/>, as sftp.fetch does for remote ones, so the stages
+/// after it work the same on a local folder and on an SFTP site.
+/// </summary>
+[Stage("files.read", "Reads each listed local file: only its metadata header (for a JPEG, the segments before the image data), or the whole file.", DefaultWorkers = "auto")]
+public sealed class LocalReadStage : TransformStage<FileItem, FileContent, LocalReadOptions>
+{
+    public override int AutoWorkers => Math.Min(8, Environment.ProcessorCount);
+
+    public override ValueTask<FileContent> ProcessAsync(FileItem item, ItemContext context)
+    {
+        var path = item.LocalPath ?? throw new InvalidDataException($"{item.Path}: not a local file (files.read reads what files.list lists)");
+        if (Options.Mode == ReadMode.Full)
+        {
+            // Check it is still there now, rather than fail later in a stage that does not know why.
+            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: the file is gone");
+            return ValueTask.FromResult(FileContent.From(item, ReadOnlyMemory<byte>.Empty, whole: true, localPath: path));
+        }
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.RandomAccess);
+        long read = 0;
+        var header = JpegMetadataExtent.ReadHeader((offset, count) =>
+        {
+            var buffer = new byte[count];
+            var n = RandomAccess.Read(file.SafeFileHandle, buffer, offset);
+            while (n > 0 && n < count)
+            {
+                var more = RandomAccess.Read(file.SafeFileHandle, buffer.AsSpan(n), offset + n);
+                if (more == 0) break;
+                n += more;
+            }
+            read += n;
+            return n == count ? buffer : buffer[..n];
+        }, file.Length, Options.HeaderBytes, Options.MaxHeaderBytes, path, out _, out var whole);
+        context.AddBytes(read);
+        return ValueTask.FromResult(FileContent.From(item, header, whole));
+    }
+}
