@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Text;
+
+namespace QcPipeline.SiteScan.Generation;
+
+/// <summary>DJI's flight data as its cameras write it in XMP (namespace drone-dji), plus the XMP dates and camera.</summary>
+public sealed record DjiXmp
+{
+    public double? Latitude { get; init; }
+    public double? Longitude { get; init; }
+    public double? AbsoluteAltitude { get; init; }
+    public double? RelativeAltitude { get; init; }
+    public double? GimbalPitchDegree { get; init; }
+    public double? GimbalYawDegree { get; init; }
+    public double? FlightYawDegree { get; init; }
+    /// <summary>xmp:CreateDate: DJI writes the capture time here with its UTC offset.</summary>
+    public DateTime? CreateDate { get; init; }
+    public TimeSpan? CreateDateOffset { get; init; }
+    public string? Make { get; init; }
+    public string? Model { get; init; }
+
+    /// <summary>The XMP packet (what follows the "http://ns.adobe.com/xap/1.0/\0" signature in APP1).</summary>
+    public string Packet()
+    {
+        static string Signed(double v, string digits) => v.ToString("+0." + digits + ";-0." + digits, CultureInfo.InvariantCulture);
+        var attrs = new StringBuilder();
+        void Add(string name, string? value) { if (value is not null) attrs.Append("\n    ").Append(name).Append("=\"").Append(value).Append('"'); }
+        Add("tiff:Make", Make);
+        Add("tiff:Model", Model);
+        if (CreateDate is { } d)
+        {
+            var text = d.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+            if (CreateDateOffset is { } o) text += (o < TimeSpan.Zero ? "-" : "+") + o.Duration().ToString(@"hh\:mm", CultureInfo.InvariantCulture);
+            Add("xmp:CreateDate", text);
+        }
+        Add("drone-dji:GpsStatus", "Normal");
+        Add("drone-dji:GPSLatitude", Latitude is { } la ? Signed(la, "0000000") : null);
+        Add("drone-dji:GPSLongitude", Longitude is { } lo ? Signed(lo, "0000000") : null);
+        Add("drone-dji:AbsoluteAltitude", AbsoluteAltitude is { } aa ? Signed(aa, "000") : null);
+        Add("drone-dji:RelativeAltitude", RelativeAltitude is { } ra ? Signed(ra, "000") : null);
+        Add("drone-dji:GimbalPitchDegree", GimbalPitchDegree is { } gp ? Signed(gp, "00") : null);
+        Add("drone-dji:GimbalYawDegree", GimbalYawDegree is { } gy ? Signed(gy, "00") : null);
+        Add("drone-dji:FlightYawDegree", FlightYawDegree is { } fy ? Signed(fy, "00") : null);
+        return "<?xpacket begin=\"\uFEFF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+            + "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+            + "  <rdf:Description rdf:about=\"DJI Meta Data\"\n    xmlns:tiff=\"http://ns.adobe.com/tiff/1.0/\"\n"
+            + "    xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n    xmlns:drone-dji=\"http://www.dji.com/drone-dji/1.0/\""
+            + attrs + "/>\n </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>";
+    }
+}
+
+/// <summary>GPS IFD contents: the usual ones, and the odd ones real cameras write.</summary>
+public static class GpsEntries
+{
+    /// <summary>A position as cameras write it: N/S and E/W references, unsigned degrees-minutes-seconds (seconds
+    /// to 1e-6"), altitude with its above/below-sea-level reference.</summary>
+    public static List<TiffEntry> Position(double latitude, double longitude, double? altitude = null, bool withStatus = true)
+    {
+        var list = new List<TiffEntry>
+        {
+            TiffEntry.Bytes(0x0000, 2, 3, 0, 0),
+            TiffEntry.Ascii(0x0001, latitude < 0 ? "S" : "N"),
+            TiffEntry.Rationals(0x0002, Dms(latitude)),
+            TiffEntry.Ascii(0x0003, longitude < 0 ? "W" : "E"),
+            TiffEntry.Rationals(0x0004, Dms(longitude)),
+        };
+        if (altitude is { } alt)
+        {
+            list.Add(TiffEntry.Bytes(0x0005, alt < 0 ? (byte)1 : (byte)0));
+            list.Add(TiffEntry.Rationals(0x0006, ((uint)Math.Round(Math.Abs(alt) * 1000), 1000)));
+        }
+        if (withStatus) list.Add(TiffEntry.Ascii(0x0009, "A"));
+        list.Add(TiffEntry.Ascii(0x0012, "WGS-84"));
+        return list;
+    }
+
+    /// <summary>Degrees, minutes and seconds (to a millionth of a second) of |degrees|.</summary>
+    public static (uint, uint)[] Dms(double degrees)
+    {
+        var micro = (long)Math.Round(Math.Abs(degrees) * 3600 * 1_000_000);
+        var d = micro / 3_600_000_000;
+        var m = micro % 3_600_000_000 / 60_000_000;
+        var s = micro % 60_000_000;
+        return [((uint)d, 1), ((uint)m, 1), ((uint)s, 1_000_000)];
+    }
+}
+
+/// <summary>
+/// Writes a real (small) JPEG with EXIF (camera, capture time, GPS) and optional DJI XMP, encoded by our own
+/// <see cref="JpegEncoder"/>. With <see cref="PadTo"/>, the image is made as large as a survey photo (its
+/// bulk, as in real files, is image data after the metadata, which a header fetch never reads).
+/// </summary>
+public sealed record JpegBuilder
+{
+    public int Width { get; init; } = 160;
+    public int Height { get; init; } = 120;
+    public int Quality { get; init; } = 85;
+
+    /// <summary>The picture (default: a sky-over-ground gradient). Ignored when padding.</summary>
+    public Func<int, int, (byte R, byte G, byte B)>? Pixel { get; init; }
+
+    public string? Make { get; init; }
+    public string? Model { get; init; }
+    public DateTime? TakenAt { get; init; }
+    public TimeSpan? UtcOffset { get; init; }
+
+    /// <summary>The GPS IFD (see <see cref="GpsEntries"/>); null writes none, an empty list an empty one.</summary>
+    public IReadOnlyList<TiffEntry>? Gps { get; init; }
+
+    public DjiXmp? Xmp { get; init; }
+
+    /// <summary>False: no EXIF segment at all.</summary>
+    public bool WithExif { get; init; } = true;
+
+    public ExifDamage Damage { get; init; }
+
+    /// <summary>Make the file about this many bytes long (0: as small as the picture).</summary>
+    public long PadTo { get; init; }
+
+    public byte[] Build()
+    {
+        using var output = new MemoryStream();
+        WriteTo(output);
+        return output.ToArray();
+    }
+
+    /// <summary>Writes the file to <paramref name="output"/> (a large padded one without holding it in memory).</summary>
+    public void WriteTo(Stream output)
+    {
+        output.Write([0xFF, 0xD8]);
+        if (WithExif) JpegEncoder.Segment(output, 0xE1, s => s.Write(ExifBody()));
+        if (Xmp is not null)
+            JpegEncoder.Segment(output, 0xE1, s => { s.Write("http://ns.adobe.com/xap/1.0/\0"u8); s.Write(Encoding.UTF8.GetBytes(Xmp.Packet())); });
+        if (PadTo > 0) WritePadded(output);
+        else
+        {
+            var image = JpegEncoder.Rgb.Create(Width, Height, Pixel ?? DefaultPicture);
+            output.Write(JpegEncoder.EncodeFrame(image, Quality));
+        }
+        output.Write([0xFF, 0xD9]);
+    }
+
+    public void Write(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        WriteTo(file);
+    }
+
+    private byte[] ExifBody()
+    {
+        var ifd0 = new List<TiffEntry>();
+        if (Make is not null) ifd0.Add(TiffEntry.Ascii(0x010F, Make));
+        if (Model is not null) ifd0.Add(TiffEntry.Ascii(0x0110, Model));
+        List<TiffEntry>? exif = null;
+        if (TakenAt is { } t)
+        {
+            var text = t.ToString("yyyy:MM:dd HH:mm:ss", CultureInfo.InvariantCulture);
+            ifd0.Add(TiffEntry.Ascii(0x0132, text));
+            exif = [TiffEntry.Ascii(0x9003, text), TiffEntry.Ascii(0x9004, text)];
+            var sub = t.Ticks % TimeSpan.TicksPerSecond;
+            if (sub != 0) exif.Add(TiffEntry.Ascii(0x9291, (sub / TimeSpan.TicksPerMillisecond).ToString("000", CultureInfo.InvariantCulture)));
+            if (UtcOffset is { } o)
+                exif.Add(TiffEntry.Ascii(0x9011, (o < TimeSpan.Zero ? "-" : "+") + o.Duration().ToString(@"hh\:mm", CultureInfo.InvariantCulture)));
+        }
+        return ExifWriter.Build(ifd0, exif, Gps, Damage);
+    }
+
+    private (byte, byte, byte) DefaultPicture(int x, int y)
+    {
+        var horizon = Height * 2 / 5;
+        if (y < horizon) return ((byte)(120 + y * 60 / Math.Max(1, horizon)), (byte)(170 + y * 40 / Math.Max(1, horizon)), 235);
+        var v = (x * 7 + y * 13) % 40;
+        return ((byte)(70 + v), (byte)(110 + v), (byte)(50 + v / 2));
+    }
+
+    // A large image made of one encoded band of 8 MCU rows (one restart interval each) repeated: each copy
+    // decodes on its own, so the file is a valid baseline JPEG of the wanted size at the cost of one band.
+    private void WritePadded(Stream output)
+    {
+        var band = Band.Value;
+        var headerSoFar = output.Position + 700; // the tables and frame written below
+        var copies = (int)Math.Clamp(Math.Round((PadTo - headerSoFar) / (double)band.Length), 1, 65535 / BandHeight);
+        JpegEncoder.WriteTables(output, BandWidth, BandHeight * copies, PadQuality, BandWidth / 8);
+        for (var i = 0; i < copies; i++)
+            output.Write(band, 0, i == copies - 1 ? band.Length - 2 : band.Length); // the last interval takes no RST
+    }
+
+    private const int BandWidth = 2048, BandHeight = 64, PadQuality = 92;
+
+    private static readonly Lazy<byte[]> Band = new(() =>
+    {
+        // Textured ground: detailed enough to compress like a photo (about 1.5 bits a sample).
+        var random = new Random(20251002);
+        var noise = new byte[BandWidth * BandHeight];
+        random.NextBytes(noise);
+        var image = JpegEncoder.Rgb.Create(BandWidth, BandHeight, (x, y) =>
+        {
+            var n = noise[y * BandWidth + x] / 4;
+            var field = (x / 256 + y / 32) % 2 == 0 ? 20 : 0;
+            return ((byte)(80 + n + field), (byte)(100 + n), (byte)(60 + n / 2 + field));
+        });
+        var scan = JpegEncoder.EncodeScan(image, PadQuality, BandWidth / 8, out var endsWithRestart);
+        if (!endsWithRestart) throw new InvalidOperationException("the padding band must end with a restart marker");
+        return scan;
+    });
+}

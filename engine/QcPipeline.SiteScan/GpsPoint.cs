@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using QcPipeline.Core.Stages;
+
+namespace QcPipeline.SiteScan;
+
+/// <summary>What the GPS of one image amounts to.</summary>
+public enum GpsStatus
+{
+    /// <summary>A usable position.</summary>
+    Ok,
+    /// <summary>No position: GPS absent, void, empty or unreadable (the reason says which).</summary>
+    NoGps,
+    /// <summary>A recorded position that cannot be trusted (0,0 "null island", out of range, void fix); kept
+    /// in points.csv as recorded, left out of every statistic.</summary>
+    Suspect,
+    /// <summary>The file could not be read as a JPEG (not a JPEG, corrupt, truncated), or failed upstream.</summary>
+    Error,
+}
+
+public static class GpsStatusNames
+{
+    /// <summary>The name written in points.csv and summary.json.</summary>
+    public static string Name(this GpsStatus s) => s switch
+    {
+        GpsStatus.Ok => "ok",
+        GpsStatus.NoGps => "no_gps",
+        GpsStatus.Suspect => "suspect",
+        _ => "error",
+    };
+}
+
+/// <summary>The metadata of one image that a site scan uses. Coordinates are signed decimal degrees (WGS 84),
+/// altitudes metres; null where the image does not record the value (never a made-up 0).</summary>
+public sealed record GpsReading
+{
+    public GpsStatus Status { get; init; }
+
+    /// <summary>Why the status is not ok (one line).</summary>
+    public string? Reason { get; init; }
+
+    public double? Latitude { get; init; }
+    public double? Longitude { get; init; }
+
+    /// <summary>GPS altitude above (negative: below) sea level.</summary>
+    public double? AltitudeM { get; init; }
+
+    /// <summary>DJI: height above the take-off point (XMP drone-dji:RelativeAltitude).</summary>
+    public double? RelativeAltitudeM { get; init; }
+
+    /// <summary>Capture time as the camera's clock shows it (DateTimeOriginal).</summary>
+    public DateTime? TakenAt { get; init; }
+
+    /// <summary>The clock's offset from UTC, where the image records one.</summary>
+    public TimeSpan? UtcOffset { get; init; }
+
+    public string? Make { get; init; }
+    public string? Model { get; init; }
+    public double? GimbalPitchDeg { get; init; }
+    public double? GimbalYawDeg { get; init; }
+    public double? FlightYawDeg { get; init; }
+
+    /// <summary>True when the image has a position (ok or suspect).</summary>
+    [JsonIgnore]
+    public bool HasPosition => Latitude is not null && Longitude is not null;
+
+    /// <summary>ISO 8601 capture time, with its offset when known: 2022-06-02T14:35:32+02:00.</summary>
+    [JsonIgnore]
+    public string? TakenAtText => TakenAt is not { } t ? null
+        : t.ToString(t.Ticks % TimeSpan.TicksPerSecond != 0 ? "yyyy-MM-dd'T'HH:mm:ss.fff" : "yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture)
+          + (UtcOffset is { } o ? FormatOffset(o) : "");
+
+    /// <summary>The capture time as an instant when the offset is known, else the clock time read as UTC
+    /// (good for ordering the photos of one camera).</summary>
+    [JsonIgnore]
+    public DateTimeOffset? TakenInstant => TakenAt is not { } t ? null
+        : new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Unspecified), UtcOffset ?? TimeSpan.Zero);
+
+    private static string FormatOffset(TimeSpan o) =>
+        (o < TimeSpan.Zero ? "-" : "+") + o.Duration().ToString(@"hh\:mm", CultureInfo.InvariantCulture);
+}
+
+/// <summary>An image with its GPS reading: what gps.exif produces and gps.aggregate consumes.</summary>
+public sealed record GpsPoint(string Origin, string Path, string Folder, string Name, long Size, DateTimeOffset Modified, GpsReading Gps)
+    : IItem
+{
+    public string Key => Path;
+
+    public static GpsPoint From(FileItem file, GpsReading gps) =>
+        new(file.Origin, file.Path, file.Folder, file.Name, file.Size, file.Modified, gps);
+}

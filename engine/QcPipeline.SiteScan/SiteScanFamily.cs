@@ -1,0 +1,5 @@
+namespace QcPipeline.SiteScan;
+
+/// <summary>Stages of a site scan: read each photo's GPS (gps.exif), then aggregate per folder and site (gps.aggregate).
+/// Generation/ holds the JPEG writer and site generator used by the demo, the tests and the benchmarks.</summary>
+public static class SiteScanFamily;
