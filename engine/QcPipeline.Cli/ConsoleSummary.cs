@@ -17,6 +17,7 @@ public static class ConsoleSummary
             table.AddRow(Markup.Escape(s.Name), Markup.Escape(s.Type), N(s.Workers), N(s.In), N(s.Out), N(s.Failed), N(s.Cached),
                 F(s.BusyMs / 1000, 2), F(s.MeanMs, 2), F(s.P95Ms, 2), $"{s.Utilisation:P0}", F(s.BlockedMs / 1000, 2));
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out), Interactive = InteractionSupport.No });
+        if (Console.IsOutputRedirected) console.Profile.Width = 160; // a log or pipe has no width: do not squeeze the table into 80 columns
         console.Write(table);
         Console.WriteLine($"{r.Job}: {r.Produced} items: {r.Processed} processed, {r.Failed} failed, {r.Skipped} skipped, {r.Cancelled} cancelled in {r.Duration.TotalSeconds:F1} s" +
                           (r.CountsAddUp ? "" : "  (COUNTS DO NOT ADD UP)"));

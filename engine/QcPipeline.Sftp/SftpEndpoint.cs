@@ -33,13 +33,15 @@ public sealed class SftpEndpoint : IDisposable
     {
         if (o.IsDemo)
         {
-            var content = Path.Combine(Path.GetTempPath(), $"qcpipeline-demo-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+            // One folder per user, regenerated in place (unchanged files keep their times), and a fixed origin:
+            // so a second demo run finds its photos in the cache, as a second run of a real site would.
+            var content = Path.Combine(Path.GetTempPath(), $"qcpipeline-demo-site-{Environment.UserName}");
             Directory.CreateDirectory(content);
+            File.SetUnixFileMode(content, (UnixFileMode)0b111_101_101);
             DemoContent?.Invoke(content);
             var sandbox = new SshdSandbox(content);
             context.Warn($"host: demo — serving a generated demo site from a sandboxed sshd on 127.0.0.1:{sandbox.Port}");
-            var demoSettings = sandbox.Settings();
-            return new SftpEndpoint(demoSettings, $"sftp://{demoSettings.User}@127.0.0.1:{sandbox.Port}", sandbox);
+            return new SftpEndpoint(sandbox.Settings(), "sftp://demo", sandbox);
         }
         var user = o.User.Length > 0 ? o.User : Environment.UserName;
         var settings = new SftpConnectionSettings
