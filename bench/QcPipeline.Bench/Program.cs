@@ -5,6 +5,10 @@ using QcPipeline.Bench;
 var benches = new Dictionary<string, Func<string[], Task>>(StringComparer.Ordinal)
 {
     ["engine"] = EngineBench.RunAsync,
+    ["inspection"] = InspectionBench.RunAsync, ["deeppcb"] = InspectionBench.DeepPcbAsync,
+    ["telemetry"] = TelemetryBench.RunAsync,
+    ["sftp"] = SftpBench.RunAsync,
+    ["site-scan"] = SiteScanBench.RunAsync,
 };
 var name = args.Length > 0 ? args[0] : null;
 if (name is not null && !benches.ContainsKey(name))

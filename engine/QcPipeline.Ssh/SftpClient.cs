@@ -262,7 +262,8 @@ public sealed unsafe class SftpClient : IDisposable
     /// <summary>The entries of a remote folder ("." and ".." included, as the server sends them).</summary>
     public IReadOnlyList<SftpEntry> ListDirectory(string path) => Locked(path, () =>
     {
-        using var dir = Open(path, LibSsh2.SftpOpenDir);
+        var dir = Open(path, LibSsh2.SftpOpenDir);
+        using var closeLater = new DeferredClose(this, dir);
         var entries = new List<SftpEntry>();
         var name = new byte[NameBufferBytes];
         var longEntry = new byte[NameBufferBytes];
@@ -388,23 +389,33 @@ public sealed unsafe class SftpClient : IDisposable
 
     internal void Close(SftpFileHandle handle, string path)
     {
-        lock (_gate)
-        {
-            if (_broken || _disposed) { handle.Dispose(); return; }
-            LibSsh2.libssh2_session_set_blocking(_session, 0);
-            bool done;
-            try { done = handle.StartClose(); }
-            finally { LibSsh2.libssh2_session_set_blocking(_session, 1); }
-            if (!done) _closing.Add(handle);
-        }
+        lock (_gate) StartClose(handle);
     }
 
-    // Called with the lock held, after the next call has waited for its own answer.
-    private void FinishCloses()
+    // With the lock held.
+    private void StartClose(SftpFileHandle handle)
     {
-        if (_closing.Count == 0) return;
-        foreach (var h in _closing) h.FinishClose();
-        _closing.Clear();
+        if (_broken || _disposed) { handle.Dispose(); return; }
+        LibSsh2.libssh2_session_set_blocking(_session, 0);
+        bool done;
+        try { done = handle.StartClose(); }
+        finally { LibSsh2.libssh2_session_set_blocking(_session, 1); }
+        if (!done) _closing.Add(handle);
+    }
+
+    private readonly struct DeferredClose(SftpClient client, SftpFileHandle handle) : IDisposable
+    {
+        public void Dispose() => client.StartClose(handle);
+    }
+
+    // Called with the lock held, after a call has waited for its own answer: collects the answers to the
+    // first <paramref name="count"/> closes (those sent before that call).
+    private void FinishCloses(int count = int.MaxValue)
+    {
+        count = Math.Min(count, _closing.Count);
+        if (count == 0) return;
+        for (var i = 0; i < count; i++) _closing[i].FinishClose();
+        _closing.RemoveRange(0, count);
     }
 
     private SftpFileHandle Open(string path, int type)
@@ -428,8 +439,9 @@ public sealed unsafe class SftpClient : IDisposable
         lock (_gate)
         {
             ThrowIfUnusable(path);
+            var sentBefore = _closing.Count;
             var result = call();
-            if (!_broken) FinishCloses();
+            if (!_broken) FinishCloses(sentBefore);
             return result;
         }
     }

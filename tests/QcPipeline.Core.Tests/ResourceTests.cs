@@ -88,9 +88,11 @@ public class ResourceTests
         var tag = Probe.NewTag();
         var r = await Harness.RunAsync(Job(tag, "workers: 3, refuse_all: true"));
         Assert.Equal(RunOutcome.Failed, r.Outcome);
-        Assert.Equal("stage 'fetch' could not start: authentication failed (UnauthorizedAccessException)", r.Error);
-        Assert.Equal(0, r.Produced);
+        Assert.Equal("stage 'fetch' could not open its connections: authentication failed (UnauthorizedAccessException)", r.Error);
         Assert.Empty(Probe.Of(tag).Opened);
+        Harness.AssertAccounted(r);
+        Assert.Equal(0, r.Processed);
+        Assert.All(r.Unsuccessful.Where(u => u.State == "failed"), u => Assert.Equal(1, u.Attempts)); // no retry storm
     }
 
     [Fact]

@@ -458,20 +458,46 @@ internal sealed class PooledNode : WorkerNode
 
     public int OpenResources => _pool.OpenCount;
 
+    private Task? _opening;
+    private readonly object _openGate = new();
+    private CancellationToken _runToken;
+
     public override async Task StartAsync(CancellationToken ct)
     {
         await base.StartAsync(ct).ConfigureAwait(false);
-        // Explicit workers: open them all now, in parallel. "auto": open as the policy asks while items arrive.
-        var initial = Node.WorkersAuto ? Math.Max(1, Invoker.PoolTarget(Run.Expected, false, Node.Workers)) : Node.Workers;
-        await _pool.OpenAsync(initial, ct).ConfigureAwait(false);
-        Stats.Workers = _pool.Size;
+        _runToken = ct;
         var interval = Invoker.KeepAliveInterval;
         if (interval > TimeSpan.Zero)
             _keepAlive = new Timer(_ => _pool.ForEachIdle(Invoker.KeepAlive), null, interval, interval);
     }
 
+    // The pool opens when the first item arrives, not at start: a run whose items all come from a cache
+    // opens no connection at all. Explicit workers: all open then, in parallel. "auto": as the policy asks.
+    private Task EnsureOpenAsync()
+    {
+        lock (_openGate)
+        {
+            if (_opening is { IsFaulted: true } or { IsCanceled: true }) _opening = null; // a later item tries again
+            return _opening ??= OpenPoolAsync();
+        }
+    }
+
+    private async Task OpenPoolAsync()
+    {
+        var initial = Node.WorkersAuto ? Math.Max(1, Invoker.PoolTarget(Math.Max(Run.Expected, Stats.InputSeen), false, Node.Workers)) : Node.Workers;
+        try { await _pool.OpenAsync(initial, _runToken).ConfigureAwait(false); }
+        catch (Exception e) when (e is not OperationCanceledException && !Node.Stage.IsTransient(e))
+        {
+            // Nothing opened, for a reason retrying does not fix (a wrong password): stop the run, no retry storm.
+            Run.Stop(RunOutcome.Failed, $"stage '{Name}' could not open its connections: {Describe(e)}");
+            throw;
+        }
+        Stats.Workers = Math.Max(Stats.Workers, _pool.Size);
+    }
+
     protected override async ValueTask<IItem> AttemptAsync(Attempt a, CancellationToken ct)
     {
+        await EnsureOpenAsync().WaitAsync(ct).ConfigureAwait(false);
         var known = Math.Max(Run.Expected, Stats.InputSeen);
         var target = Node.WorkersAuto ? Math.Clamp(Invoker.PoolTarget(known, Context.InputComplete, Node.Workers), 1, Node.Workers) : Node.Workers;
         var slot = await _pool.RentAsync(target, ct).ConfigureAwait(false);

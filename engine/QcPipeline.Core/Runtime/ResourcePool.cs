@@ -52,6 +52,7 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
         var opened = slots.Where(s => s.Resource is not null).ToList();
         if (opened.Count == 0)
         {
+            lock (_gate) _slots.RemoveAll(slots.Contains); // a later attempt starts afresh
             var first = errors.First(e => e is not null)!;
             if (!_isTransient(first)) _fatal = first;
             throw first;

@@ -40,7 +40,11 @@ public sealed class StageStats(string name, string type, int workers, int capaci
     internal void FailedOne() => Interlocked.Increment(ref _failed);
     internal void SkippedOne() => Interlocked.Increment(ref _skipped);
     internal void PassedOne() => Interlocked.Increment(ref _passed);
-    internal void AddBytes(long n) => Interlocked.Add(ref _bytes, n);
+    internal void AddBytes(long n)
+    {
+        Interlocked.Add(ref _bytes, n);
+        PipelineTelemetry.BytesMoved.Add(n, new KeyValuePair<string, object?>(PipelineTelemetry.StageTag, Name));
+    }
     internal void CachedOne() => Interlocked.Increment(ref _cached);
     internal void AddBlocked(long ticks) => Interlocked.Add(ref _blockedTicks, ticks);
 
