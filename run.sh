@@ -62,7 +62,8 @@ run_tests() {
   local log
   log="$(mktemp)"
   set +e
-  dotnet test "$here/QcPipeline.sln" -c Release -nologo -v q -clp:ErrorsOnly 2>&1 | tee "$log"
+  # Failed tests print their messages; passing ones stay quiet.
+  dotnet test "$here/QcPipeline.sln" -c Release -nologo -v q -clp:ErrorsOnly --logger "console;verbosity=minimal" 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
   set -e
   # One closing line over all test projects, in the form CI reads.

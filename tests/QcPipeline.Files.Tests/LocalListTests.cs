@@ -107,7 +107,9 @@ public class LocalListTests
         var dir = TempDir();
         Write(dir, "before.bin", 100);
         File.SetLastWriteTimeUtc(Path.Combine(dir, "before.bin"), DateTime.UtcNow.AddMinutes(-1));
-        var (runner, tag) = Prepare(dir, "watch: true, poll_interval: 50ms, settle: 400ms, exclude: ['.out/**']");
+        // settle is far above the 100 ms between writes, so a busy machine (CI runs test projects side by side)
+        // cannot stretch a pause between two writes into a settled file.
+        var (runner, tag) = Prepare(dir, "watch: true, poll_interval: 50ms, settle: 1500ms, exclude: ['.out/**']");
         using var cts = new CancellationTokenSource();
         var run = runner.RunAsync(cts.Token);
 
@@ -126,7 +128,7 @@ public class LocalListTests
         Write(dir, "quick.bin", 7);
 
         // Wait (bounded) until both are taken, then let the watcher run a few more polls.
-        for (var waited = 0; waited < 100 && Seen(tag).Count < 3; waited++) await Task.Delay(50);
+        for (var waited = 0; waited < 300 && Seen(tag).Count < 3; waited++) await Task.Delay(50);
         await Task.Delay(300);
         cts.Cancel();
         var r = await run.WaitAsync(TimeSpan.FromSeconds(20));

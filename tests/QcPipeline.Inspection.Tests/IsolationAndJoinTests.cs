@@ -69,7 +69,7 @@ public class IsolationAndJoinTests
     {
         using var h = new Harness();
         // Image a: a big board whose first ROI is a wide template search (slow); image b: tiny and quick.
-        using (var big = Draw.Board(2400, 2400)) h.Save(big, "in/a-big.png");
+        using (var big = Draw.Board(3000, 3000)) h.Save(big, "in/a-big.png");
         using (var small = Draw.Board(120, 90)) h.Save(small, "in/b-small.png");
         var result = await h.RunYamlAsync("""
             job: order
@@ -79,7 +79,7 @@ public class IsolationAndJoinTests
               rois:
                 type: roi.fanout
                 rois:
-                  - {name: slow, x: 1000, y: 1000, w: 300, h: 300, check: template, golden: in/a-big.png, params: {search_margin: 900}}
+                  - {name: slow, x: 1200, y: 1200, w: 600, h: 600, check: template, golden: in/a-big.png, params: {search_margin: 1200}}
                   - {name: quick, x: 0, y: 0, w: 60, h: 60, check: intensity}
                   - {name: quick2, x: 10, y: 10, w: 50, h: 40, check: edges, params: {min_density: 0}}
               check: {type: roi.check, workers: 2}
@@ -89,7 +89,9 @@ public class IsolationAndJoinTests
         Assert.Equal(RunOutcome.Succeeded, result.Outcome);
         var results = h.Results();
         // b was listed and loaded after a, but its verdict comes first: it did not wait for a's slow ROI.
-        Assert.Equal(["b-small.png", "a-big.png"], results.Select(r => Path.GetFileName(r.GetProperty("image").GetString()!)));
+        var order = results.Select(r => Path.GetFileName(r.GetProperty("image").GetString()!)).ToList();
+        Assert.True(order.SequenceEqual(["b-small.png", "a-big.png"]), string.Join("; ", results.Select(r => r.ToString())) + " | " +
+            string.Join("; ", result.Timeline.Select(t => t.ToString())));
         Assert.True(results[0].GetProperty("ms").GetDouble() < results[1].GetProperty("ms").GetDouble());
         // a's quick ROIs finished before its slow one; the join still holds all three, in product order.
         var a = results[1];
@@ -97,7 +99,7 @@ public class IsolationAndJoinTests
         Assert.Equal("pass", Harness.Roi(a, "slow").GetProperty("status").GetString());
         Assert.True(Harness.Roi(a, "slow").GetProperty("score").GetDouble() > 0.99);
         Assert.Equal("error", Harness.Roi(results[0], "slow").GetProperty("status").GetString()); // its golden has another size
-        Assert.Contains("golden image is 2400x2400", Harness.Roi(results[0], "slow").GetProperty("reason").GetString());
+        Assert.Contains("golden image is 3000x3000", Harness.Roi(results[0], "slow").GetProperty("reason").GetString());
     }
 
     [Fact]

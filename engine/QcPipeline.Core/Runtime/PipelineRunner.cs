@@ -121,10 +121,20 @@ public sealed class PipelineRunner
         return (h >> 11) * (1.0 / (1UL << 53)) < ratio;
     }
 
+    // Stages that block their thread (native checks, libssh2 calls) must each get a thread at once: the thread
+    // pool otherwise grows by about one thread a second, and one slow item would hold back the others.
+    private static void EnsureThreads(int workers)
+    {
+        var wanted = workers + Environment.ProcessorCount;
+        ThreadPool.GetMinThreads(out var current, out var io);
+        if (current < wanted) ThreadPool.SetMinThreads(wanted, io);
+    }
+
     /// <summary>Runs the job to the end, or until <paramref name="cancel"/> (Ctrl+C) stops it.</summary>
     public async Task<RunResult> RunAsync(CancellationToken cancel = default)
     {
         Directory.CreateDirectory(_outputDirectory);
+        EnsureThreads(_graph.Nodes.Sum(n => n.Workers));
         var started = DateTimeOffset.Now;
         var previous = Activity.Current;
         Activity.Current = null; // the job's span is the root of its own trace
