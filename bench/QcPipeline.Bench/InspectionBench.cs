@@ -89,18 +89,19 @@ public static class InspectionBench
         var cores = Environment.ProcessorCount;
         const int rounds = 3;
         await Run(job, ["stages.verdict.annotate=false"], outDir, data); // warm-up
+        foreach (var tile in new[] { 128, 64 })
         for (var workers = 1; workers <= cores; workers++)
         {
             DeepPcbScore? best = null;
             for (var round = 0; round < rounds; round++)
             {
-                var result = await Run(job, ["stages.verdict.annotate=false", $"stages.check.workers={workers}"], outDir, data);
+                var result = await Run(job, ["stages.verdict.annotate=false", $"stages.check.workers={workers}", $"stages.tiles.tile={tile}"], outDir, data);
                 if (result.Outcome != RunOutcome.Succeeded) throw new InvalidOperationException(result.Error);
                 var score = JsonSerializer.Deserialize<DeepPcbScore>(File.ReadAllText(Path.Combine(outDir, "deeppcb-score.json")),
                     new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })!;
                 if (best is null || score.BoardsPerSecond > best.BoardsPerSecond) best = score;
             }
-            Console.WriteLine($"roi.check workers {workers}: {best} (best of {rounds})");
+            Console.WriteLine($"tile {tile} px, roi.check workers {workers}: {best} (best of {rounds})");
         }
         Console.WriteLine("goal: ROI recall >= 0.97 at precision >= 0.90, box recall >= 0.90; 62 boards/s (the paper's GPU detector)");
     }
