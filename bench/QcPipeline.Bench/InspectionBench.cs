@@ -32,7 +32,7 @@ public static class InspectionBench
             File.Copy(Path.Combine(dir, "board.png"), Path.Combine(dir, "in", "board.png"));
             // Search margins grow, so each ROI costs more than the last: the slowest sets the parallel floor.
             var rois = string.Join("\n", Enumerable.Range(0, 10).Select(i =>
-                $"          - {{name: r{i}, x: {200 + i * 250}, y: {1300 - i * 60}, w: 200, h: 200, check: template, golden: board.png, params: {{search_margin: {20 + i * i * 4}}}}}"));
+                $"          - {{name: r{i}, x: {200 + i * 250}, y: {1300 - i * 60}, w: 500, h: 500, check: template, golden: board.png, params: {{search_margin: {60 + i * i * 9}}}}}"));
             var yaml = $$"""
                 job: inspection-bench
                 outputs: { report: false, timeline_limit: 0 }
@@ -67,7 +67,8 @@ public static class InspectionBench
                 }
             Console.WriteLine($"one 3000x3000 image, 10 template ROIs of uneven cost, OpenCV threads {VisionRuntime.RecommendedThreads}, {cores} cores, best of {rounds}");
             Console.WriteLine("ROI costs (sequential run, roi.check time): " + string.Join(", ", costs.Select(c => $"{c.Name} {c.Ms:F0} ms")));
-            Console.WriteLine($"sum of ROI costs {costs.Sum(c => c.Ms):F0} ms, slowest ROI {costs.Max(c => c.Ms):F0} ms");
+            Console.WriteLine($"sum of ROI costs {costs.Sum(c => c.Ms):F0} ms, slowest ROI {costs.Max(c => c.Ms):F0} ms; " +
+                              $"the floor on {cores} cores is max(slowest, sum/{cores}) = {Math.Max(costs.Max(c => c.Ms), costs.Sum(c => c.Ms) / cores):F0} ms plus the load");
             foreach (var (workers, ms) in best.OrderBy(b => b.Key))
                 Console.WriteLine($"roi.check workers {workers}: image {ms:F0} ms (load to verdict), speed-up {best[1] / ms:F2}x");
         }
