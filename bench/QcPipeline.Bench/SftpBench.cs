@@ -19,13 +19,10 @@ public static class SftpBench
 {
     public static async Task RunAsync(string[] args)
     {
-        var siteDir = Environment.GetEnvironmentVariable("QC_BENCH_SITE") ?? Path.Combine(Path.GetTempPath(), "qcpipeline-bench-site");
         var clock = Stopwatch.StartNew();
-        var photos = SiteGenerator.LikeUsers(siteDir); // rewrites only what changed
-        Console.WriteLine($"site: {photos.Count} images in {photos.Select(p => Path.GetDirectoryName(p.Path)).Distinct().Count()} folders under {siteDir} ({clock.Elapsed.TotalSeconds:0.0} s to prepare)");
-
-        using var server = new SshdSandbox(siteDir);
-        await using var link = new LatencyProxy(server.Port, TimeSpan.FromMilliseconds(40), 100);
+        await using var site = BenchSite.Start();
+        var siteDir = site.Directory;
+        Console.WriteLine($"site: {site.Images} images in {Directory.GetDirectories(siteDir).Length} folders under {siteDir} ({clock.Elapsed.TotalSeconds:0.0} s to prepare)");
         Console.WriteLine("link: 40 ms round trip, 100 Mbit/s shared (TCP proxy in front of sshd)");
         Console.WriteLine($"{"run",-34} {"images",7} {"seconds",8} {"images/s",9} {"MB moved",9} {"KB/image",9}");
 
@@ -34,23 +31,23 @@ public static class SftpBench
         var medium = folders[^2]!;                // 22 images
         var header1 = folders[4]!;                // 96 images
 
-        var baseline = await Measure("full, 1 connection (users' tool)", server, link, "full", 1, small);
-        await Measure("full, 4 connections", server, link, "full", 4, medium);
-        await Measure("header, 1 worker", server, link, "header", 1, header1);
+        var baseline = await Measure("full, 1 connection (users' tool)", site, "full", 1, small);
+        await Measure("full, 4 connections", site, "full", 4, medium);
+        await Measure("header, 1 worker", site, "header", 1, header1);
         Result? best = null;
         // Beyond the issue's 4, 8 and 16: on a 40 ms link each file costs about three round trips, so more
         // connections are how a user buys time (--set stages.fetch.workers=N).
         var pools = args.Length > 0 ? args[0].Split(',').Select(int.Parse).ToArray() : [4, 8, 16, 24, 32];
         foreach (var workers in pools)
         {
-            var r = await Measure($"header, {workers} workers (whole site)", server, link, "header", workers, null);
+            var r = await Measure($"header, {workers} workers (whole site)", site, "header", workers, null);
             if (best is null || r.PerSecond > best.PerSecond) best = r;
         }
         var siteSeconds = best!.Seconds;
         Console.WriteLine();
         Console.WriteLine($"whole site, header mode, best: {siteSeconds:0.0} s (goal ≤ 15 s); " +
                           $"{best.PerSecond / baseline.PerSecond:0}× the whole-file single-connection rate (goal ≥ 50×); " +
-                          $"the users' way would take {photos.Count / baseline.PerSecond / 60:0.0} min for this site");
+                          $"the users' way would take {site.Images / baseline.PerSecond / 60:0.0} min for this site");
     }
 
     private sealed record Result(long Images, double Seconds, long Bytes)
@@ -58,21 +55,14 @@ public static class SftpBench
         public double PerSecond => Images / Seconds;
     }
 
-    private static async Task<Result> Measure(string label, SshdSandbox server, LatencyProxy link, string mode, int workers, string? folder)
+    private static async Task<Result> Measure(string label, BenchSite site, string mode, int workers, string? folder)
     {
         var output = Directory.CreateTempSubdirectory("qcpipeline-bench-out-").FullName;
         try
         {
             var yaml = $"""
                 job: bench-sftp
-                connections:
-                  site:
-                    type: sftp
-                    host: 127.0.0.1
-                    port: {link.Port}
-                    user: {server.User}
-                    key: {server.ClientKeyPath}
-                    fingerprint: "{server.HostKeyFingerprint}"
+                {site.ConnectionsYaml}
                 stages:
                   list:
                     type: sftp.list
@@ -90,13 +80,13 @@ public static class SftpBench
                 """;
             var registry = new StageRegistry().Add(typeof(Sftp.SftpFamily).Assembly).Add(typeof(SftpBench).Assembly);
             var graph = GraphCompiler.Compile(new JobLoader(registry).Parse(yaml, Path.Combine(output, "bench.yaml")));
-            var before = link.BytesDown;
+            var before = site.Link.BytesDown;
             var clock = Stopwatch.StartNew();
             var result = await new PipelineRunner(graph, output).RunAsync(CancellationToken.None);
             clock.Stop();
             if (result.Processed != result.Produced || result.Produced == 0)
                 throw new InvalidOperationException($"{label}: {result.Processed} of {result.Produced} images processed ({result.Error})");
-            var r = new Result(result.Processed, clock.Elapsed.TotalSeconds, link.BytesDown - before);
+            var r = new Result(result.Processed, clock.Elapsed.TotalSeconds, site.Link.BytesDown - before);
             Console.WriteLine($"{label,-34} {r.Images,7} {r.Seconds,8:0.00} {r.PerSecond,9:0.0} {r.Bytes / 1e6,9:0.0} {r.Bytes / 1024.0 / r.Images,9:0.0}");
             return r;
         }

@@ -19,23 +19,21 @@ public static class SiteScanBench
     public static async Task RunAsync(string[] args)
     {
         var workers = args.Length > 0 ? int.Parse(args[0]) : 16;
-        var siteDir = Environment.GetEnvironmentVariable("QC_BENCH_SITE") ?? Path.Combine(Path.GetTempPath(), "qcpipeline-bench-site");
-        var photos = SiteGenerator.LikeUsers(siteDir);
-        using var server = new SshdSandbox(siteDir);
-        await using var link = new LatencyProxy(server.Port, TimeSpan.FromMilliseconds(40), 100);
+        await using var site = BenchSite.Start();
+        var (server, link, siteDir) = (site.Server, site.Link, site.Directory);
         var work = Directory.CreateTempSubdirectory("qcpipeline-bench-sitescan-").FullName;
         try
         {
-            Console.WriteLine($"site: {photos.Count} images; link: 40 ms round trip, 100 Mbit/s; fetch workers: {workers}");
+            Console.WriteLine($"site: {site.Images} images; link: 40 ms round trip, 100 Mbit/s; fetch workers: {workers}");
             var cache = Path.Combine(work, "cache");
-            var cold = await RunJob(server, link, work, cache, workers, "cold");
-            var warm = await RunJob(server, link, work, cache, workers, "warm");
+            var cold = await RunJob(site, work, cache, workers, "cold");
+            var warm = await RunJob(site, work, cache, workers, "warm");
 
             var folder = Directory.GetDirectories(siteDir).Order(StringComparer.Ordinal).Last();
             var sample = Directory.GetFiles(folder).Length;
             var (download, exif) = Peer(server, link, Path.GetFileName(folder), Path.Combine(work, "peer"));
             var peerPerImage = (download + exif) / sample;
-            var peerSite = peerPerImage * photos.Count;
+            var peerSite = peerPerImage * site.Images;
             Console.WriteLine($"{"peer: sftp get + exiftool -n -csv",-36} {sample,5} images  download {download:0.0} s + exiftool {exif:0.0} s" +
                               $"  → {peerSite:0} s for the site ({peerSite / 60:0.0} min)");
             Console.WriteLine();
@@ -44,19 +42,12 @@ public static class SiteScanBench
         finally { Directory.Delete(work, recursive: true); }
     }
 
-    private static async Task<double> RunJob(SshdSandbox server, LatencyProxy link, string work, string cache, int workers, string label)
+    private static async Task<double> RunJob(BenchSite site, string work, string cache, int workers, string label)
     {
         var output = Path.Combine(work, label);
         var yaml = $"""
             job: bench-site-scan
-            connections:
-              site:
-                type: sftp
-                host: 127.0.0.1
-                port: {link.Port}
-                user: {server.User}
-                key: {server.ClientKeyPath}
-                fingerprint: "{server.HostKeyFingerprint}"
+            {site.ConnectionsYaml}
             stages:
               list:
                 type: sftp.list

@@ -46,8 +46,9 @@ public sealed class ImageLoadStage : TransformStage<FileItem, LoadedImage, Image
 
     private static async Task<byte[]> ReadAsync(FileItem item, CancellationToken ct)
     {
-        if (item is FileContent { IsWhole: true } content) return content.Bytes.ToArray();
+        // A full download (sftp.fetch mode: full) is whole but lives on disk: its bytes are not in memory.
+        if (item is FileContent { IsWhole: true } content && (content.Bytes.Length > 0 || item.LocalPath is null)) return content.Bytes.ToArray();
         if (item.LocalPath is { } local) return await File.ReadAllBytesAsync(local, ct).ConfigureAwait(false);
-        throw new InspectionException($"{item.Path} has no local copy and no content: fetch it whole (sftp.fetch mode: whole) before image.load");
+        throw new InspectionException($"{item.Path} has no local copy and no content: fetch it whole (sftp.fetch mode: full) before image.load");
     }
 }

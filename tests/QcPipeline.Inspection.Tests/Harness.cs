@@ -16,7 +16,8 @@ internal sealed class Harness : IDisposable
     public string Dir { get; }
     public string Out => Path.Combine(Dir, "out");
 
-    public static StageRegistry Registry() => new StageRegistry().Add(typeof(InspectionFamily).Assembly).Add(typeof(FilesFamily).Assembly);
+    public static StageRegistry Registry() => new StageRegistry().Add(typeof(InspectionFamily).Assembly).Add(typeof(FilesFamily).Assembly)
+        .Add(typeof(QcPipeline.Sftp.SftpFamily).Assembly);
 
     public string Path_(string relative) => Path.Combine(Dir, relative);
 

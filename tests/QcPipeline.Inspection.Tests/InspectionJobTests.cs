@@ -116,3 +116,50 @@ public class InspectionJobTests
         }
     }
 }
+
+/// <summary>The same inspection with its images on an SFTP server (a real sshd), as pipelines/inspection.yaml describes.</summary>
+public class InspectionOverSftpTests
+{
+    [Fact]
+    public async Task Images_fetched_over_sftp_get_the_same_verdicts_as_local_ones()
+    {
+        var samples = Path.Combine(Checkout.Root, "config", "products", "demo-board", "samples");
+        var served = Directory.CreateTempSubdirectory("qc-inspect-sftp-").FullName;
+        File.SetUnixFileMode(served, (UnixFileMode)0b111_101_101);
+        foreach (var f in Directory.GetFiles(samples)) File.Copy(f, Path.Combine(served, Path.GetFileName(f)));
+        try
+        {
+            using var server = new QcPipeline.Ssh.SshdSandbox(served);
+            using var h = new Harness();
+            var shipped = File.ReadAllText(Path.Combine(Checkout.Root, "pipelines", "inspection.yaml"));
+            var laterStages = shipped[shipped.IndexOf("  load:", StringComparison.Ordinal)..]
+                .Replace("${INSPECT_PRODUCT:-../config/products/demo-board.yaml}", Path.Combine(Checkout.Root, "config", "products", "demo-board.yaml"));
+            var result = await h.RunYamlAsync($"""
+                job: inspection-sftp
+                connections:
+                  camera:
+                    type: sftp
+                    host: 127.0.0.1
+                    port: {server.Port}
+                    user: {server.User}
+                    key: {server.ClientKeyPath}
+                    known_hosts: {server.KnownHostsPath}
+                stages:
+                  images:
+                    type: sftp.list
+                    connection: camera
+                    include: ["**/*.png"]
+                  fetch:
+                    type: sftp.fetch
+                    connection: camera
+                    mode: full
+                    workers: 4
+                """ + "\n" + laterStages);
+            Assert.Equal(RunOutcome.Succeeded, result.Outcome);
+            Assert.True(result.CountsAddUp);
+            var verdicts = h.Results().ToDictionary(r => Path.GetFileName(r.GetProperty("image").GetString()!), r => r.GetProperty("verdict").GetString()!);
+            Assert.Equal(DemoProduct.Samples.OrderBy(s => s.Key), verdicts.OrderBy(v => v.Key));
+        }
+        finally { Directory.Delete(served, recursive: true); }
+    }
+}
