@@ -17,7 +17,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 packages=(libssh2-1 openssh-server openssh-client g++ libopencv-core-dev libopencv-imgproc-dev
           libopencv-imgcodecs-dev libturbojpeg0 libturbojpeg0-dev)
 case "${1:-}" in
-  test) packages+=(chromium) ;;                     # the run report is checked in a real browser
+  test) packages+=(chromium libimage-exiftool-perl) ;;  # the run report is checked in a real browser; exiftool is the GPS oracle
   bench) packages+=(libimage-exiftool-perl) ;;      # the peer a user would reach for
 esac
 
