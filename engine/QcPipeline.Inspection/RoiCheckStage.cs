@@ -13,13 +13,13 @@ public sealed class RoiCheckOptions
 
 /// <summary>Runs one ROI's check. Whatever goes wrong with one ROI (outside the image, missing golden,
 /// undecodable image, a check that throws) becomes that ROI's error with the reason; nothing else stops.</summary>
-[Stage("roi.check", "Runs each ROI's check (template, diff, intensity, edges) against its golden image; a ROI that cannot be checked is an error result with its reason.",
+[Stage("roi.check", "Runs each ROI's check (template, diff, intensity, edges) against its golden image; a ROI that cannot be checked is an error result with its reason. workers: auto is min(ROIs per image, cores).",
     DefaultWorkers = "auto")]
 public sealed class RoiCheckStage : TransformStage<RoiTask, RoiResult, RoiCheckOptions>
 {
     private GoldenImages _goldens = null!;
 
-    /// <summary>auto: one worker per core (ROIs of one image and of the next ones share them).</summary>
+    /// <summary>auto: one worker per core, or fewer when the fan-out before it has fewer ROIs (see IBoundedFanOut).</summary>
     public override int AutoWorkers => Environment.ProcessorCount;
 
     public override async ValueTask StartAsync(CancellationToken ct)

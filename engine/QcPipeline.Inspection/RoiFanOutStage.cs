@@ -32,8 +32,17 @@ public sealed class RoiFanOutOptions
 
 /// <summary>Splits an image into its ROIs: small descriptors that point at the parent's shared pixels.</summary>
 [Stage("roi.fanout", "Splits each image into ROIs: those of a product file, inline rois, and/or a tile grid. Children carry descriptors only; the pixels stay with the parent.")]
-public sealed class RoiFanOutStage : FanOutStage<LoadedImage, RoiTask, RoiFanOutOptions>
+public sealed class RoiFanOutStage : FanOutStage<LoadedImage, RoiTask, RoiFanOutOptions>, IBoundedFanOut
 {
+    /// <summary>The product's and the inline ROIs (roi.check's "auto" is min(ROIs, cores)); unknown with a tile grid,
+    /// or while the product file cannot be read (starting the stage then says why).</summary>
+    public int? MostChildren()
+    {
+        if (Options.Tile > 0) return null;
+        try { return Options.Rois.Length + (Options.Product.Length > 0 ? ProductLoader.Load(Options.Product).Rois.Length : 0); }
+        catch (JobInvalidException) { return null; }
+    }
+
     private IReadOnlyList<RoiPlan> _fixed = [];
 
     /// <summary>The fixed ROIs (product and inline), known once the stage has started.</summary>

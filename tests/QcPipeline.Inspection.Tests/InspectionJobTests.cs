@@ -163,3 +163,42 @@ public class InspectionOverSftpTests
         finally { Directory.Delete(served, recursive: true); }
     }
 }
+
+/// <summary>roi.check with "workers: auto" gets min(ROIs, cores) workers.</summary>
+public class RoiCheckWorkerTests
+{
+    private static int CheckWorkers(string rois, string workers = "auto")
+    {
+        var yaml = $$"""
+            job: workers
+            stages:
+              images: {type: files.list, root: .}
+              load: {type: image.load}
+              rois:
+                type: roi.fanout
+            {{rois}}
+              check: {type: roi.check, workers: {{workers}}}
+              join: {type: roi.join}
+              verdict: {type: verdict}
+            """;
+        var job = new QcPipeline.Core.Jobs.JobLoader(Harness.Registry()).Parse(yaml, Path.Combine(Path.GetTempPath(), "job.yaml"));
+        return QcPipeline.Core.Graph.GraphCompiler.Compile(job).Nodes.Single(n => n.Name == "check").Workers;
+    }
+
+    private static string Inline(int count) => "    rois:\n" + string.Concat(Enumerable.Range(0, count)
+        .Select(i => $"      - {{name: r{i}, x: 0, y: 0, w: 4, h: 4, check: intensity}}\n"));
+
+    [Fact]
+    public void Auto_is_the_smaller_of_the_rois_and_the_cores()
+    {
+        var cores = Environment.ProcessorCount;
+        Assert.Equal(1, CheckWorkers(Inline(1)));
+        Assert.Equal(Math.Min(3, cores), CheckWorkers(Inline(3)));
+        Assert.Equal(cores, CheckWorkers(Inline(cores + 5)));
+        Assert.Equal(cores, CheckWorkers("    tile: 64\n    check: diff"));   // a grid's size depends on the image
+        Assert.Equal(5, CheckWorkers(Inline(1), workers: "5"));             // an explicit number is kept
+        var product = Path.Combine(Checkout.Root, "config", "products", "demo-board.yaml");
+        var productRois = QcPipeline.Inspection.ProductLoader.Load(product).Rois.Length;
+        Assert.Equal(Math.Min(productRois, cores), CheckWorkers($"    product: {product}"));
+    }
+}

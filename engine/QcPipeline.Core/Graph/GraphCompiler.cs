@@ -35,6 +35,8 @@ public static class GraphCompiler
             var w = n.Definition.Common.Workers;
             n.Workers = n.Descriptor.Shape is StageShape.Sink or StageShape.Join or StageShape.Source ? 1
                 : w.IsAuto ? Math.Max(1, n.Stage.AutoWorkers) : w.Count;
+            if (w.IsAuto && n.Upstream is [{ Stage: IBoundedFanOut fanOut }] && fanOut.MostChildren() is int most)
+                n.Workers = Math.Clamp(most, 1, n.Workers);
             var cap = n.Definition.Common.Capacity;
             n.Capacity = cap > 0 ? cap : Math.Max(16, 4 * n.Workers);
         }
