@@ -12,13 +12,12 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# libssh2 and OpenCV are bound natively; g++ and the -dev headers build our small OpenCV shim;
-# sshd serves the demo site and the tests.
-packages=(libssh2-1 openssh-server openssh-client g++ libopencv-core-dev libopencv-imgproc-dev
-          libopencv-imgcodecs-dev libturbojpeg0 libturbojpeg0-dev)
+# libssh2 is bound natively; sshd serves the demo site and the tests. OpenCV comes with OpenCvSharp4's runtime
+# package, whose library links GTK 3, libdrm and libatomic (ldd on a fresh Debian 12); no compiler is needed.
+packages=(libssh2-1 openssh-server openssh-client libgtk-3-0 libdrm2 libatomic1)
 case "${1:-}" in
   test) packages+=(chromium libimage-exiftool-perl) ;;  # the run report is checked in a real browser; exiftool is the GPS oracle
-  bench) packages+=(libimage-exiftool-perl) ;;      # the peer a user would reach for
+  bench) packages+=(libimage-exiftool-perl libturbojpeg0) ;;  # peers: exiftool; libturbojpeg for the decode benchmark
 esac
 
 need_packages() {
@@ -50,7 +49,7 @@ cli_dll="$here/engine/QcPipeline.Cli/bin/Release/net10.0/qcpipeline.dll"
 # Build the CLI when a source file is newer than it (a no-op run costs no build).
 build_cli() {
   if [ -f "$cli_dll" ] && [ -z "$(find "$here/engine" "$here/Directory.Build.props" "$here/Directory.Packages.props" \
-        -newer "$cli_dll" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.cpp' -o -name '*.h' -o -name '*.jpg' \) \
+        -newer "$cli_dll" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.jpg' \) \
         -not -path '*/obj/*' -not -path '*/bin/*' -print -quit)" ]; then
     return 0
   fi

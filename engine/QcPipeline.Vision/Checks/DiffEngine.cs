@@ -1,0 +1,143 @@
+using OpenCvSharp;
+using QcPipeline.Vision.Defects;
+
+namespace QcPipeline.Vision.Checks;
+
+/// <summary>The diff check's OpenCV pipeline: align, difference, clean up, label, type.</summary>
+internal static class DiffEngine
+{
+    public static DiffDetection Detect(Image test, Image golden, PixelBox roi, DiffParameters p)
+    {
+        var what = $"diff check of {test.Source} at ROI {roi}";
+        Alignment.SameSize(test, golden);
+        var r = test.Inside(roi, $"{what}: ROI");
+        Validate(p, what);
+        int w = test.Width, h = test.Height;
+        // Only the part of the ROI whose counterpart (at the known offset) lies inside the test image can be compared:
+        // clamping the whole ROI back inside would misalign it and flag the board edge.
+        var inner = Rect.Intersect(r, new Rect(-p.OffsetX, -p.OffsetY, w, h));
+        if (inner.Width <= 0 || inner.Height <= 0) return new DiffDetection([], 0, 0, p.OffsetX, p.OffsetY);
+        return Cv.Run(what, () =>
+        {
+            using var tg = Grey.Of(test.Mat);
+            using var gg = Grey.Of(golden.Mat);
+            var (dx, dy) = LocalShift(tg.Mat, gg.Mat, inner, p);
+            // The ROI with its context, in golden pixels, kept where its counterpart lies inside the test image.
+            var ctx = Rect.Intersect(Alignment.Grown(inner, p.ContextMargin, w, h), new Rect(-dx, -dy, w, h));
+            using var aligned = new Mat(tg.Mat, new Rect(ctx.X + dx, ctx.Y + dy, ctx.Width, ctx.Height));
+            using var reference = new Mat(gg.Mat, ctx);
+            using var a = Smooth(aligned, p.BlurKernel);
+            using var b = Smooth(reference, p.BlurKernel);
+            using var mask = Mask(a, b, p);
+            return Blobs(a, b, mask, inner, ctx, dx, dy, p);
+        });
+    }
+
+    private static void Validate(DiffParameters p, string what)
+    {
+        if (p.MaxShift is < 0 or > 256) throw Image.Argument($"{what}: max_shift must be 0..256");
+        if (p.Threshold is < 0 or > 255) throw Image.Argument($"{what}: threshold must be 0..255");
+        if (p.MinArea < 0) throw Image.Argument($"{what}: min_area must be >= 0");
+        if (p.Tolerance is < 0 or > 16) throw Image.Argument($"{what}: tolerance must be 0..16");
+        if (p.ContextMargin is < 0 or > 1024) throw Image.Argument($"{what}: context_margin must be 0..1024");
+        Kernels.Odd(p.BlurKernel, "blur_kernel", what);
+        Kernels.Odd(p.OpenKernel, "open_kernel", what);
+        Kernels.Odd(p.CloseKernel, "close_kernel", what);
+    }
+
+    /// <summary>A local shift must lower the squared difference below this share of its value at the expected
+    /// position: a real misregistration of a few pixels removes most of it along every edge, while a defect on a flat
+    /// area would otherwise pull the crop aside to hide itself.</summary>
+    internal static double AlignGain = 0.8;
+
+    /// <summary>The shift (whole-image offset plus a local search of +-max_shift) that best matches the test to the
+    /// golden ROI with its context. Sum of squared differences is defined even on flat tiles (where normalised
+    /// correlation is not); unless it improves clearly on the expected position, that position is kept.</summary>
+    private static (int Dx, int Dy) LocalShift(Mat test, Mat golden, Rect inner, DiffParameters p)
+    {
+        if (p.MaxShift == 0) return (p.OffsetX, p.OffsetY);
+        int w = test.Cols, h = test.Rows, s = p.MaxShift;
+        // The template: the ROI with its context, kept where every candidate position lies inside the test image.
+        var templRect = Rect.Intersect(Alignment.Grown(inner, p.ContextMargin, w, h),
+            new Rect(s - p.OffsetX, s - p.OffsetY, w - 2 * s, h - 2 * s));
+        if (templRect.Width <= 0 || templRect.Height <= 0) return (p.OffsetX, p.OffsetY);
+        var search = new Rect(templRect.X + p.OffsetX - s, templRect.Y + p.OffsetY - s, templRect.Width + 2 * s, templRect.Height + 2 * s);
+        using var area = new Mat(test, search);
+        using var templ = new Mat(golden, templRect);
+        using var ssd = new Mat();
+        Cv2.MatchTemplate(area, templ, ssd, TemplateMatchModes.SqDiff);
+        Cv2.MinMaxLoc(ssd, out var lowest, out _, out var at, out _);
+        if (lowest >= ssd.At<float>(s, s) * AlignGain) return (p.OffsetX, p.OffsetY);
+        return (p.OffsetX + at.X - s, p.OffsetY + at.Y - s);
+    }
+
+    private static Mat Smooth(Mat m, int kernel)
+    {
+        var output = new Mat();
+        if (kernel > 1) Cv2.GaussianBlur(m, output, new Size(kernel, kernel), 0);
+        else m.CopyTo(output);
+        return output;
+    }
+
+    /// <summary>Changed pixels, thresholded and cleaned by opening and closing.</summary>
+    private static Mat Mask(Mat a, Mat b, DiffParameters p)
+    {
+        var mask = new Mat();
+        if (p.Tolerance > 0)
+        {
+            // Tolerance band: an edge that moved by up to `tolerance` pixels stays within the golden's local min..max,
+            // so only copper that appears or vanishes beyond it counts.
+            var k = 2 * p.Tolerance + 1;
+            using var square = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(k, k));
+            using var lo = new Mat();
+            using var hi = new Mat();
+            using var under = new Mat();
+            Cv2.Erode(b, lo, square);
+            Cv2.Dilate(b, hi, square);
+            Cv2.Subtract(a, hi, mask);  // saturating: brighter than anything nearby in the golden
+            Cv2.Subtract(lo, a, under); // darker than anything nearby
+            Cv2.Max(mask, under, mask);
+        }
+        else Cv2.Absdiff(a, b, mask);
+        Cv2.Threshold(mask, mask, p.Threshold, 255, ThresholdTypes.Binary);
+        Morph(mask, MorphTypes.Open, p.OpenKernel);
+        Morph(mask, MorphTypes.Close, p.CloseKernel);
+        return mask;
+    }
+
+    private static void Morph(Mat mask, MorphTypes op, int k)
+    {
+        if (k <= 1) return;
+        using var square = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(k, k));
+        Cv2.MorphologyEx(mask, mask, op, square);
+    }
+
+    private static DiffDetection Blobs(Mat a, Mat b, Mat mask, Rect inner, Rect ctx, int dx, int dy, DiffParameters p)
+    {
+        if (Cv2.CountNonZero(mask) == 0) return new DiffDetection([], 0, 0, dx, dy);
+        using var labels = new Mat();
+        using var stats = new Mat();
+        using var centroids = new Mat();
+        var n = Cv2.ConnectedComponentsWithStats(mask, labels, stats, centroids, PixelConnectivity.Connectivity8);
+        var found = new List<Defect>();
+        long total = 0;
+        for (var i = 1; i < n; i++) // label 0 is the background
+        {
+            var area = stats.At<int>(i, (int)ConnectedComponentsTypes.Area);
+            if (area < Math.Max(1, p.MinArea)) continue;
+            var box = new Rect(stats.At<int>(i, (int)ConnectedComponentsTypes.Left), stats.At<int>(i, (int)ConnectedComponentsTypes.Top),
+                stats.At<int>(i, (int)ConnectedComponentsTypes.Width), stats.At<int>(i, (int)ConnectedComponentsTypes.Height));
+            // Each defect belongs to the ROI that holds the centre of its box; the context only completes it.
+            int cx = ctx.X + box.X + box.Width / 2, cy = ctx.Y + box.Y + box.Height / 2;
+            if (cx < inner.X || cx >= inner.Right || cy < inner.Y || cy >= inner.Bottom) continue;
+            var (type, confidence) = p.Classify
+                ? DefectClassifier.Classify(a, b, labels, i, box, area, p.Copper)
+                : (DefectType.Difference, Math.Round(1 - Math.Exp(-area / 40.0), 3));
+            // In test-image pixels: the compared test area starts at the context plus the chosen shift.
+            found.Add(new Defect(new PixelBox(ctx.X + dx + box.X, ctx.Y + dy + box.Y, box.Width, box.Height), type, confidence, area));
+            total += area;
+        }
+        var kept = found.OrderByDescending(d => d.Area).ToList();
+        return new DiffDetection(kept.Take(Math.Clamp(p.MaxBlobs, 1, 4096)).ToList(), kept.Count, total, dx, dy);
+    }
+}
