@@ -6,6 +6,7 @@ var benches = new Dictionary<string, Func<string[], Task>>(StringComparer.Ordina
 {
     ["engine"] = EngineBench.RunAsync,
     ["inspection"] = InspectionBench.RunAsync, ["deeppcb"] = InspectionBench.DeepPcbAsync,
+    ["deeppcb-cv"] = DeepPcbTuning.RunAsync, ["decode"] = DecodeBench.RunAsync,
     ["telemetry"] = TelemetryBench.RunAsync,
     ["sftp"] = SftpBench.RunAsync,
     ["site-scan"] = SiteScanBench.RunAsync,

@@ -19,14 +19,14 @@ public class ProductAndDeepPcbTests(ITestOutputHelper output)
         File.WriteAllText(file, """
             product: bad
             rois:
-              - {name: a, x: 0, y: 0, w: 10, h: 10, check: template, params: {threshold: 3}}
+              - {name: a, x: 0, y: 0, w: 10, h: 10, check: template, diff: {threshold: 3}}
               - {name: a, x: -1, y: 0, w: 10, h: 10, check: diff}
               - {name: c, x: 0, y: 0, w: 10, h: 10, check: blur}
             """);
         var error = Assert.Throws<JobInvalidException>(() => ProductLoader.Load(file));
         var messages = error.Diagnostics.Select(d => d.ToString()).ToList();
         output.WriteLine(string.Join("\n", messages));
-        Assert.Contains(messages, m => m.Contains("bad.yaml:3:", StringComparison.Ordinal) && m.Contains("'threshold' is not a parameter of the template check", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("bad.yaml:3:", StringComparison.Ordinal) && m.Contains("'diff:' holds parameters of the diff check, but this ROI's check is template", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("bad.yaml:4:", StringComparison.Ordinal) && m.Contains("ROI name 'a' is used twice", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("bad.yaml:4:", StringComparison.Ordinal) && m.Contains("out of range", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("bad.yaml:5:", StringComparison.Ordinal) && m.Contains("'blur' is not one of", StringComparison.Ordinal));
@@ -73,7 +73,7 @@ public class ProductAndDeepPcbTests(ITestOutputHelper output)
             stages:
               pairs: {type: deeppcb.pairs, root: .}
               load: {type: image.load, mode: grayscale}
-              tiles: {type: roi.fanout, tile: 64, check: diff, register: 8}
+              tiles: {type: roi.fanout, tile: 64, check: diff, register: 8, diff: {copper: bright}}
               check: {type: roi.check}
               join: {type: roi.join}
               verdict: {type: verdict}
@@ -87,7 +87,9 @@ public class ProductAndDeepPcbTests(ITestOutputHelper output)
         var failed = rois.Where(r => r.GetProperty("status").GetString() != "pass").Select(r => r.GetProperty("name").GetString()).ToList();
         Assert.Equal(["tile_r02c02"], failed);                           // (150,140) lies in column 2, row 2
         var score = JsonDocument.Parse(File.ReadAllText(Path.Combine(h.Out, "deeppcb-score.json"))).RootElement;
-        Assert.Equal(1.0, score.GetProperty("box_recall").GetDouble());
+        Assert.Equal(1.0, score.GetProperty("agnostic").GetProperty("recall").GetDouble());
+        Assert.Equal("copper", board.GetProperty("defects")[0].GetProperty("type").GetString());
+        Assert.StartsWith("150,140,", File.ReadAllText(Path.Combine(h.Out, "submission", "1.txt")));
     }
 
     [SharedDataFact("pcb/deeppcb/PCBData/pairs.txt")]
@@ -98,19 +100,29 @@ public class ProductAndDeepPcbTests(ITestOutputHelper output)
         var result = await h.RunFileAsync(Path.Combine(Checkout.Root, "pipelines", "deeppcb.yaml"), n => n == "DEEPPCB_DIR" ? root : null);
         Assert.Equal(RunOutcome.Succeeded, result.Outcome);
         Assert.True(result.CountsAddUp);
-        var score = JsonSerializer.Deserialize<DeepPcbScore>(File.ReadAllText(Path.Combine(h.Out, "deeppcb-score.json")),
-            new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })!;
+        var score = JsonSerializer.Deserialize<DeepPcbScore>(File.ReadAllText(Path.Combine(h.Out, "deeppcb-score.json")), DeepPcbScoreSink.Json)!;
         output.WriteLine(score.ToString());
         var pairs = DeepPcbPairs.Read(Path.Combine(root, "pairs.txt"));
         Assert.Equal(pairs.Count, score.Boards);
         Assert.Equal(0, score.ErrorRois);
         Assert.Equal(pairs.Count, h.Results().Count);
+        Assert.Equal(pairs.Count, Directory.GetFiles(Path.Combine(h.Out, "submission"), "*.txt").Length);
         // The stages run the same algorithm as the library's evaluation: the same figures, to the count.
         var reference = DeepPcbEvaluation.Run(Path.Combine(root, "pairs.txt"), DeepPcbEvaluation.TunedInspector(), workers: 2);
         output.WriteLine(reference.ToString());
-        Assert.Equal(reference.Metrics.RoiRecall, score.RoiRecall, 9);
-        Assert.Equal(reference.Metrics.RoiPrecision, score.RoiPrecision, 9);
-        Assert.Equal(reference.Metrics.BoxRecall, score.BoxRecall, 9);
-        Assert.True(score.BoxRecall >= 0.90, score.ToString());
+        Assert.Equal(reference.Scores.Agnostic, score.Agnostic);
+        Assert.Equal(reference.Scores.Typed, score.Typed);
+        Assert.Equal(reference.Rois.Recall, score.RoiRecall, 9);
+        // ROI statuses agree with the image's defects: a ROI failed exactly when one of them overlaps it.
+        foreach (var board in h.Results())
+        {
+            var boxes = board.GetProperty("defects").EnumerateArray().Select(d => d.GetProperty("box").EnumerateArray().Select(v => v.GetInt32()).ToArray())
+                .Select(b => new QcPipeline.Vision.PixelBox(b[0], b[1], b[2] - b[0], b[3] - b[1])).ToList();
+            foreach (var roi in board.GetProperty("rois").EnumerateArray())
+            {
+                var box = new QcPipeline.Vision.PixelBox(roi.GetProperty("x").GetInt32(), roi.GetProperty("y").GetInt32(), roi.GetProperty("w").GetInt32(), roi.GetProperty("h").GetInt32());
+                Assert.Equal(boxes.Any(b => b.Overlaps(box)), roi.GetProperty("status").GetString() == "fail");
+            }
+        }
     }
 }

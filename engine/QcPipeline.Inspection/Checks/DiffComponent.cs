@@ -36,6 +36,9 @@ public sealed class DiffOptions
     [Option("Pixels around the ROI compared too, so a defect cut by the ROI's border is seen and typed whole; each defect is reported by the ROI holding its centre.", Min = 0, Max = 1024)]
     public int ContextMargin { get; init; } = D.ContextMargin;
 
+    [Option("Drop blobs longer than this many times their width (long thin strips along edges are what a registration error leaves); 0: off.", Min = 0, Max = 1000)]
+    public double MaxElongation { get; init; } = D.MaxElongation;
+
     [Option("Type each defect (open, short, mousebite, spur, copper, pin-hole) by its sign, connectivity and contact with the golden's copper; false: 'difference'.")]
     public bool Classify { get; init; } = D.Classify;
 
@@ -57,6 +60,6 @@ public sealed class DiffComponent : CheckComponent<DiffOptions>
     {
         MaxShift = o.MaxShift, BlurKernel = o.BlurKernel, Threshold = o.Threshold, Tolerance = o.Tolerance,
         OpenKernel = o.OpenKernel, CloseKernel = o.CloseKernel, MinArea = o.MinArea, MaxBlobs = o.MaxBlobs,
-        ContextMargin = o.ContextMargin, Classify = o.Classify, Copper = o.Copper, OffsetX = offsetX, OffsetY = offsetY,
+        ContextMargin = o.ContextMargin, MaxElongation = o.MaxElongation, Classify = o.Classify, Copper = o.Copper, OffsetX = offsetX, OffsetY = offsetY,
     });
 }

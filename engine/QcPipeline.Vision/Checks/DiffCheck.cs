@@ -48,6 +48,10 @@ public sealed record DiffParameters
     /// whole; each defect is reported by the ROI that holds the centre of its box. Default 24.</summary>
     public int ContextMargin { get; init; } = 24;
 
+    /// <summary>Blobs longer than this many times their width (box sides) are dropped: long thin strips along an edge
+    /// are what a registration error of a few pixels leaves, real defects are compact. Default 0: off.</summary>
+    public double MaxElongation { get; init; }
+
     /// <summary>Type each blob (open, short, mousebite, spur, copper, pin-hole); off: "difference". Default on.</summary>
     public bool Classify { get; init; } = true;
 

@@ -39,6 +39,7 @@ internal static class DiffEngine
         if (p.Threshold is < 0 or > 255) throw Image.Argument($"{what}: threshold must be 0..255");
         if (p.MinArea < 0) throw Image.Argument($"{what}: min_area must be >= 0");
         if (p.Tolerance is < 0 or > 16) throw Image.Argument($"{what}: tolerance must be 0..16");
+        if (p.MaxElongation < 0) throw Image.Argument($"{what}: max_elongation must be >= 0");
         if (p.ContextMargin is < 0 or > 1024) throw Image.Argument($"{what}: context_margin must be 0..1024");
         Kernels.Odd(p.BlurKernel, "blur_kernel", what);
         Kernels.Odd(p.OpenKernel, "open_kernel", what);
@@ -127,6 +128,7 @@ internal static class DiffEngine
             if (area < Math.Max(1, p.MinArea)) continue;
             var box = new Rect(stats.At<int>(i, (int)ConnectedComponentsTypes.Left), stats.At<int>(i, (int)ConnectedComponentsTypes.Top),
                 stats.At<int>(i, (int)ConnectedComponentsTypes.Width), stats.At<int>(i, (int)ConnectedComponentsTypes.Height));
+            if (p.MaxElongation > 0 && Math.Max(box.Width, box.Height) > p.MaxElongation * Math.Min(box.Width, box.Height)) continue;
             // Each defect belongs to the ROI that holds the centre of its box; the context only completes it.
             int cx = ctx.X + box.X + box.Width / 2, cy = ctx.Y + box.Y + box.Height / 2;
             if (cx < inner.X || cx >= inner.Right || cy < inner.Y || cy >= inner.Bottom) continue;

@@ -18,12 +18,13 @@ public enum CopperPolarity
 /// <item>Sign of the difference: copper missing in the test (golden copper, test substrate) or copper added
 /// (test copper, golden substrate), whichever covers more of the blob. Missing copper is an open, a mousebite or a
 /// pin-hole; added copper a short, a spur or spurious copper.</item>
-/// <item>Connectivity in a small window around the blob: copper pieces are counted in the golden and in the test.
-/// Missing copper that leaves more pieces cut a conductor (open); added copper that leaves fewer joined two (short).
-/// Pieces smaller than a few pixels are JPEG noise and are not counted.</item>
-/// <item>Contact with the golden's copper edge: missing copper that reaches the golden substrate was bitten from an
-/// edge (mousebite), otherwise it is a hole inside copper (pin-hole); added copper that reaches golden copper grew
-/// from a conductor (spur), otherwise it is an island (spurious copper).</item>
+/// <item>Connectivity in a small window around the blob: the copper pieces the blob reaches are counted. Added copper
+/// that reaches two or more golden conductors joined them (short), one: it grew from it (spur), none: an island
+/// (spurious copper). Missing copper that leaves a test conductor on two sides cut it (open), one: bitten from its
+/// edge (mousebite). Only conductors count: pieces that run out of the window or are large; the small islands a
+/// curled bite encloses, and JPEG specks, do not.</item>
+/// <item>Contact with the golden's copper edge: missing copper that reaches no golden substrate is a hole inside copper
+/// (pin-hole), tested before connectivity, since a hole that reaches no edge cannot have cut a conductor.</item>
 /// </list>
 /// Confidence = how surely the blob is a defect (its size: edge jitter and JPEG noise leave small blobs) times how
 /// clearly its sign is one-sided.
@@ -33,8 +34,12 @@ internal static class DefectClassifier
     /// <summary>Pixels around the blob that the connectivity and contact rules look at.</summary>
     public const int Window = 8;
 
-    /// <summary>Copper pieces below this many pixels are not counted (noise after binarisation).</summary>
-    private const int MinPiece = 6;
+    /// <summary>Square grown around a blob to test contact (7: 3 px each side).</summary>
+    internal static int TouchKernel = 7;
+
+    /// <summary>A copper piece counts as a conductor when it leaves the window (conductors run on beyond a defect) or
+    /// holds at least this many pixels: the small islands a curled bite encloses, and JPEG specks, do not.</summary>
+    private const int MinConductor = 150;
 
     /// <summary>Area at which the size factor of the confidence reaches 1 - 1/e.</summary>
     private const double AreaScale = 40;
@@ -76,36 +81,57 @@ internal static class DefectClassifier
         if (m + e == 0) return (DefectType.Difference, Math.Round(size * 0.5, 3)); // grey-level change, no copper change
         var purity = (double)Math.Max(m, e) / (m + e);
         var confidence = Math.Round(size * purity, 3);
-        int piecesGold = Pieces(goldCopper), piecesTest = Pieces(testCopper);
         if (e > m)
         {
-            if (piecesTest < piecesGold) return (DefectType.Short, confidence);
-            return (Touches(added, goldCopper) ? DefectType.Spur : DefectType.Copper, confidence);
+            // Added copper: how many golden conductors it reaches.
+            var reached = PiecesReached(added, goldCopper);
+            return (reached >= 2 ? DefectType.Short : reached == 1 ? DefectType.Spur : DefectType.Copper, confidence);
         }
-        if (piecesTest > piecesGold) return (DefectType.Open, confidence);
-        return (Touches(missing, notGold) ? DefectType.Mousebite : DefectType.PinHole, confidence);
+        // A hole that reaches no edge cannot have cut a conductor.
+        if (!Touches(missing, notGold)) return (DefectType.PinHole, confidence);
+        // Missing copper at an edge: a cut leaves a conductor on each side of it, a bite only the one it was bitten from.
+        return (PiecesReached(missing, testCopper) >= 2 ? DefectType.Open : DefectType.Mousebite, confidence);
     }
 
-    /// <summary>Copper pieces of at least <see cref="MinPiece"/> pixels (8-connected).</summary>
-    private static int Pieces(Mat copper)
+    /// <summary>Distinct conductors (copper pieces, 8-connected, see <see cref="MinConductor"/>) that
+    /// <paramref name="region"/>, grown as in <see cref="Touches"/>, reaches.</summary>
+    private static int PiecesReached(Mat region, Mat copper)
     {
         using var labels = new Mat();
         using var stats = new Mat();
         using var centroids = new Mat();
         var n = Cv2.ConnectedComponentsWithStats(copper, labels, stats, centroids, PixelConnectivity.Connectivity8);
-        var pieces = 0;
+        if (n <= 1) return 0;
+        using var grown = Grow(region);
+        grown.GetArray(out byte[] near);
+        labels.GetArray(out int[] pieceOf);
+        int w = copper.Cols, h = copper.Rows;
+        var conductor = new bool[n];
         for (var i = 1; i < n; i++)
-            if (stats.At<int>(i, (int)ConnectedComponentsTypes.Area) >= MinPiece) pieces++;
-        return pieces;
+        {
+            int left = stats.At<int>(i, (int)ConnectedComponentsTypes.Left), top = stats.At<int>(i, (int)ConnectedComponentsTypes.Top);
+            int right = left + stats.At<int>(i, (int)ConnectedComponentsTypes.Width), bottom = top + stats.At<int>(i, (int)ConnectedComponentsTypes.Height);
+            conductor[i] = left == 0 || top == 0 || right == w || bottom == h || stats.At<int>(i, (int)ConnectedComponentsTypes.Area) >= MinConductor;
+        }
+        var seen = new HashSet<int>();
+        for (var i = 0; i < near.Length; i++)
+            if (near[i] != 0 && conductor[pieceOf[i]]) seen.Add(pieceOf[i]);
+        return seen.Count;
+    }
+
+    private static Mat Grow(Mat region)
+    {
+        var grown = new Mat();
+        using var kernel = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(TouchKernel, TouchKernel));
+        Cv2.Dilate(region, grown, kernel);
+        return grown;
     }
 
     /// <summary>True when <paramref name="region"/> grown by 3 px meets <paramref name="other"/> (the diff's tolerance
     /// band and opening leave a blob a pixel or two short of the edge it touches).</summary>
     private static bool Touches(Mat region, Mat other)
     {
-        using var grown = new Mat();
-        using var kernel = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(7, 7));
-        Cv2.Dilate(region, grown, kernel);
+        using var grown = Grow(region);
         Cv2.BitwiseAnd(grown, other, grown);
         return Cv2.CountNonZero(grown) > 0;
     }
