@@ -45,7 +45,7 @@ public static class DeepPcbTuning
 
         // Detection settings (each a full pass), then box rules and the elongation filter on their cached blobs.
         var detections = new List<DiffParameters>();
-        foreach (var shift in new[] { 4, 8, 12, 16 })
+        foreach (var shift in new[] { 4, 8, 16, 24 })
             foreach (var minArea in new[] { 8, 16 })
                 detections.Add(DeepPcbEvaluation.TunedParameters with { MaxShift = shift, MinArea = minArea, MaxElongation = 0 });
         var candidates = new List<(Setting Setting, BoardInspection[] Boards)>();

@@ -11,7 +11,7 @@ namespace QcPipeline.Inspection;
 /// stops. OpenCV's own threads stay off (see <see cref="VisionRuntime"/>): the stage's workers own the cores.</summary>
 [Stage("roi.check", "Runs each ROI's check (template, diff, intensity, edges) against its golden image; a ROI that cannot be checked is an error result with its reason. workers: auto is min(ROIs per image, cores).",
     DefaultWorkers = "auto")]
-public sealed class RoiCheckStage : TransformStage<RoiTask, RoiResult, Core.Stages.NoOptions>
+public sealed class RoiCheckStage : TransformStage<RoiTask, RoiResult, NoOptions>
 {
     private GoldenImages _goldens = null!;
 
