@@ -6,7 +6,7 @@ using QcPipeline.Vision.Checks;
 namespace QcPipeline.Inspection;
 
 /// <summary>One region of interest: where it is, what checks it (with that check's parameters), against which golden image.</summary>
-public sealed class RoiSpec
+public sealed class RoiSpec : IValidatedOptions
 {
     [Option("The ROI's name (unique within the product); results and annotations use it.", Required = true)]
     public string Name { get; init; } = "";
@@ -46,11 +46,26 @@ public sealed class RoiSpec
 
     /// <summary>The parameters of this ROI's check.</summary>
     public object Parameters => Sections.Of(Check, Template, Diff, Intensity, Edges);
+
+    /// <summary>Only the section of its own check, and a golden that exists.</summary>
+    public void Validate(OptionsCheck check)
+    {
+        Sections.CheckOnlyOwn(check, Check);
+        if (Golden.Length > 0) GoldenFile.Check(check, "golden", Golden);
+    }
 }
 
 /// <summary>Picks the parameter section of a check kind.</summary>
 internal static class Sections
 {
+    /// <summary>Reports a parameter section given for another check than <paramref name="kind"/>.</summary>
+    public static void CheckOnlyOwn(OptionsCheck check, CheckKind kind)
+    {
+        var own = CheckKinds.Get(kind).Section;
+        foreach (var other in CheckKinds.Components.Select(c => c.Section).Where(s => s != own && check.IsSet(s)))
+            check.Error(other, $"'{other}:' holds parameters of the {other} check, but the check is {own} (its parameters go under '{own}:')");
+    }
+
     public static object Of(CheckKind kind, TemplateOptions t, DiffOptions d, IntensityOptions i, EdgesOptions e) => kind switch
     {
         CheckKind.Template => t,
@@ -61,7 +76,7 @@ internal static class Sections
 }
 
 /// <summary>A product definition file (config/products/NAME.yaml): its golden image and ROIs.</summary>
-public sealed class ProductDefinition
+public sealed class ProductDefinition : IValidatedOptions
 {
     [Option("The product's name.", Required = true)]
     public string Product { get; init; } = "";
@@ -77,6 +92,25 @@ public sealed class ProductDefinition
 
     [Option("The regions of interest.", Required = true)]
     public RoiSpec[] Rois { get; init; } = [];
+
+    /// <summary>A golden that exists and is an image, and every ROI inside it.</summary>
+    public void Validate(OptionsCheck check)
+    {
+        if (Golden.Length == 0 || GoldenFile.Check(check, "golden", Golden) is not { } size) return;
+        foreach (var r in Rois.Where(r => r.Golden.Length == 0 && (r.X + (long)r.W > size.Width || r.Y + (long)r.H > size.Height)))
+            check.Error("rois", $"ROI '{r.Name}' (x={r.X} y={r.Y} w={r.W} h={r.H}) is not inside the {size.Width}x{size.Height} golden image");
+    }
+}
+
+/// <summary>Checks a golden image file named by an option: it exists and its header gives its size.</summary>
+internal static class GoldenFile
+{
+    public static ImageHeader? Check(OptionsCheck check, string key, string path)
+    {
+        if (!File.Exists(path)) { check.Error(key, $"golden image {path} does not exist"); return null; }
+        try { return Image.ReadHeader(path); }
+        catch (VisionException e) { check.Error(key, $"golden image: {e.Message}"); return null; }
+    }
 }
 
 /// <summary>A ROI ready to run: its spec resolved against the product (golden path made absolute).</summary>

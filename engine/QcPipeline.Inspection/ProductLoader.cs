@@ -39,22 +39,14 @@ public static class ProductLoader
         return (product, diags.HasErrors ? diags.Sorted().ToList() : []);
     }
 
-    /// <summary>What the binder cannot see: duplicate names, and a parameter section of another check than the ROI's.</summary>
+    /// <summary>What the binder and the sections' own checks cannot see: a ROI name used twice, at the second use.</summary>
     public static void CheckRois(YamlNode rois, BindContext ctx)
     {
         if (rois is not YamlSequenceNode list) return;
         var names = new HashSet<string>(StringComparer.Ordinal);
-        var sections = CheckKinds.Components.Select(c => c.Section).ToList();
         foreach (var item in list.Children.OfType<YamlMappingNode>())
-        {
-            string? Scalar(string key) => item.Children.TryGetValue(new YamlScalarNode(key), out var v) ? (v as YamlScalarNode)?.Value : null;
-            if (Scalar("name") is { } name && !names.Add(name))
-                ctx.Error(item.Children.First(c => (c.Key as YamlScalarNode)?.Value == "name").Value, $"ROI name '{name}' is used twice");
-            if (Scalar("check") is not { } check || !sections.Contains(check)) continue;
-            foreach (var key in item.Children.Keys.OfType<YamlScalarNode>())
-                if (key.Value is { } k && sections.Contains(k) && k != check)
-                    ctx.Error(key, $"'{k}:' holds parameters of the {k} check, but this ROI's check is {check} (its parameters go under '{check}:')");
-        }
+            if (item.Children.FirstOrDefault(c => (c.Key as YamlScalarNode)?.Value == "name").Value is YamlScalarNode { Value: { } name } node && !names.Add(name))
+                ctx.Error(node, $"ROI name '{name}' is used twice");
     }
 
     /// <summary>The same checks for ROIs already bound (inline ROIs of a job): the first problem, or null.</summary>

@@ -8,7 +8,10 @@ using QcPipeline.Vision.Evaluation;
 
 namespace QcPipeline.Inspection;
 
-public sealed class RoiFanOutOptions : IBoundedFanOut
+/// <summary>roi.fanout's options. Validated when the job is loaded (so `validate` reports it, located): the product
+/// file and everything in it (syntax, keys, check kinds, parameter sections, duplicate ROI names, goldens that exist,
+/// ROIs inside their golden), inline ROIs, and the grid's parameter section.</summary>
+public sealed class RoiFanOutOptions : IBoundedFanOut, IValidatedOptions
 {
     /// <summary>The product's and the inline ROIs (roi.check's "auto" is min(ROIs, cores)); unknown with a tile grid,
     /// or while the product file cannot be read (starting the stage then says why).</summary>
@@ -48,6 +51,24 @@ public sealed class RoiFanOutOptions : IBoundedFanOut
 
     [Option("Register each image against its golden within this many pixels before the diff checks of the inline ROIs and grid (0: off; a product sets its own).", Min = 0, Max = 1024)]
     public int Register { get; init; }
+
+    /// <inheritdoc />
+    public void Validate(OptionsCheck check)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        if (Product.Length > 0)
+        {
+            // The product file's own problems keep their own place (FILE:LINE:COL in the product), after the key naming it.
+            var (product, problems) = ProductLoader.Read(Product);
+            foreach (var d in problems) check.Error("product", $"in the product: {d}");
+            if (product is not null) names.UnionWith(product.Rois.Select(r => r.Name));
+        }
+        if (Rois.FirstOrDefault(r => !names.Add(r.Name)) is { } twice)
+            check.Error("rois", $"ROI name '{twice.Name}' is used twice (in the product and the job's rois together)");
+        if (Golden.Length > 0) GoldenFile.Check(check, "golden", Golden);
+        if (Tile > 0) Sections.CheckOnlyOwn(check, Check);
+        if (Tile == 0 && Rois.Length == 0 && Product.Length == 0) check.Error("no ROIs: give a product, inline rois, or a tile size");
+    }
 }
 
 /// <summary>Splits an image into its ROIs: small descriptors that point at the parent's shared pixels.</summary>

@@ -26,19 +26,28 @@ public class ProductAndDeepPcbTests(ITestOutputHelper output)
         var error = Assert.Throws<JobInvalidException>(() => ProductLoader.Load(file));
         var messages = error.Diagnostics.Select(d => d.ToString()).ToList();
         output.WriteLine(string.Join("\n", messages));
-        Assert.Contains(messages, m => m.Contains("bad.yaml:3:", StringComparison.Ordinal) && m.Contains("'diff:' holds parameters of the diff check, but this ROI's check is template", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("bad.yaml:3:", StringComparison.Ordinal) && m.Contains("'diff:' holds parameters of the diff check, but the check is template", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("bad.yaml:4:", StringComparison.Ordinal) && m.Contains("ROI name 'a' is used twice", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("bad.yaml:4:", StringComparison.Ordinal) && m.Contains("out of range", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("bad.yaml:5:", StringComparison.Ordinal) && m.Contains("'blur' is not one of", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task A_job_with_a_bad_product_stops_before_any_image_with_one_clear_reason()
+    [Theory]
+    [InlineData("product: p\nrois: [\n", "p.yaml:", "YAML:")]
+    [InlineData("product: p\ngolden: nowhere.png\nrois:\n  - {name: a, w: 4, h: 4, check: intensity}\n", "p.yaml:2:9", "nowhere.png does not exist")]
+    [InlineData("product: p\nrois:\n  - {name: a, w: 4, h: 4, check: intensity}\n  - {name: a, w: 4, h: 4, check: edges}\n", "p.yaml:4:12", "ROI name 'a' is used twice")]
+    [InlineData("product: p\nrois:\n  - {name: a, w: 4, h: 4, check: dif}\n", "p.yaml:3:34", "'dif' is not one of template, diff, intensity, edges (did you mean 'diff'?)")]
+    [InlineData("product: p\ngolden: g.png\nrois:\n  - {name: a, x: 30, w: 40, h: 4, check: intensity}\n", "p.yaml:", "ROI 'a' (x=30 y=0 w=40 h=4) is not inside the 64x48 golden image")]
+    [InlineData("product: p\ngolden: g.png\nrois:\n  - {name: a, w: 4, h: 4, check: diff, golden: junk.png}\n", "p.yaml:4:48", "golden image: read")]
+    public void Validation_reports_product_mistakes_at_their_place_before_anything_runs(string product, string place, string message)
     {
         using var h = new Harness();
         Directory.CreateDirectory(h.Path_("in"));
-        File.WriteAllText(h.Path_("p.yaml"), "product: p\nrois: []\nbogus: 1\n");
-        var result = await h.RunYamlAsync("""
+        using (var golden = Image.Create(64, 48)) h.Save(golden, "g.png");
+        File.WriteAllText(h.Path_("junk.png"), "not an image");
+        File.WriteAllText(h.Path_("p.yaml"), product);
+        var job = h.Path_("job.yaml");
+        File.WriteAllText(job, """
             job: bad-product
             stages:
               images: {type: files.list, root: in}
@@ -48,9 +57,38 @@ public class ProductAndDeepPcbTests(ITestOutputHelper output)
               join: {type: roi.join}
               verdict: {type: verdict}
             """);
-        Assert.Equal(RunOutcome.Failed, result.Outcome);
-        Assert.Contains("stage 'rois' could not start", result.Error);
-        Assert.Contains("p.yaml:3:1: unknown key 'bogus' in the product", result.Error);
+        // What `validate` does: load and compile; every problem is a located diagnostic (the CLI prints them, exit 2).
+        var error = Assert.Throws<JobInvalidException>(() => Core.Graph.GraphCompiler.Compile(new JobLoader(Harness.Registry()).Load(job)));
+        var lines = error.Diagnostics.Select(d => d.ToString()).ToList();
+        output.WriteLine(string.Join("\n", lines));
+        var line = Assert.Single(lines);
+        Assert.Contains("job.yaml:5:", line);                              // the product key in the job...
+        Assert.Contains(place, line);                                      // ...and the place in the product file
+        Assert.Contains(message, line);
+        Assert.DoesNotContain('\n', line);
+    }
+
+    [Fact]
+    public void Inline_rois_are_validated_too()
+    {
+        var yaml = """
+            job: inline
+            stages:
+              images: {type: files.list, root: .}
+              load: {type: image.load}
+              rois:
+                type: roi.fanout
+                rois:
+                  - {name: a, w: 4, h: 4, check: intensity, edges: {min_density: 0}}
+                  - {name: a, w: 4, h: 4, check: edges}
+              check: {type: roi.check}
+              join: {type: roi.join}
+              verdict: {type: verdict}
+            """;
+        var error = Assert.Throws<JobInvalidException>(() => new JobLoader(Harness.Registry()).Parse(yaml, Path.Combine(Path.GetTempPath(), "inline.yaml")));
+        var lines = error.Diagnostics.Select(d => d.ToString()).ToList();
+        Assert.Contains(lines, l => l.Contains(":8:", StringComparison.Ordinal) && l.Contains("'edges:' holds parameters of the edges check, but the check is intensity", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("ROI name 'a' is used twice", StringComparison.Ordinal));
     }
 
     [Fact]
