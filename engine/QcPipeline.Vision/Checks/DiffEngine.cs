@@ -21,16 +21,27 @@ internal static class DiffEngine
         {
             using var tg = Grey.Of(test.Mat);
             using var gg = Grey.Of(golden.Mat);
+            // First at the whole-image shift: a tile that matches there needs no local search (most tiles of a board).
+            var first = Compare(tg.Mat, gg.Mat, inner, p.OffsetX, p.OffsetY, p);
+            if (first.BlobCount == 0 || p.MaxShift == 0) return first;
             var (dx, dy) = LocalShift(tg.Mat, gg.Mat, inner, p);
-            // The ROI with its context, in golden pixels, kept where its counterpart lies inside the test image.
-            var ctx = Rect.Intersect(Alignment.Grown(inner, p.ContextMargin, w, h), new Rect(-dx, -dy, w, h));
-            using var aligned = new Mat(tg.Mat, new Rect(ctx.X + dx, ctx.Y + dy, ctx.Width, ctx.Height));
-            using var reference = new Mat(gg.Mat, ctx);
-            using var a = Smooth(aligned, p.BlurKernel);
-            using var b = Smooth(reference, p.BlurKernel);
-            using var mask = Mask(a, b, p);
-            return Blobs(a, b, mask, inner, ctx, dx, dy, p);
+            return dx == p.OffsetX && dy == p.OffsetY ? first : Compare(tg.Mat, gg.Mat, inner, dx, dy, p);
         });
+    }
+
+    /// <summary>The ROI with its context compared at shift (dx, dy): smoothed, differenced, cleaned, labelled, typed.</summary>
+    private static DiffDetection Compare(Mat test, Mat golden, Rect inner, int dx, int dy, DiffParameters p)
+    {
+        int w = test.Cols, h = test.Rows;
+        // The ROI with its context, in golden pixels, kept where its counterpart lies inside the test image.
+        var ctx = Rect.Intersect(Alignment.Grown(inner, p.ContextMargin, w, h), new Rect(-dx, -dy, w, h));
+        if (ctx.Width <= 0 || ctx.Height <= 0) return new DiffDetection([], 0, 0, dx, dy);
+        using var aligned = new Mat(test, new Rect(ctx.X + dx, ctx.Y + dy, ctx.Width, ctx.Height));
+        using var reference = new Mat(golden, ctx);
+        using var a = Smooth(aligned, p.BlurKernel);
+        using var b = Smooth(reference, p.BlurKernel);
+        using var mask = Mask(a, b, p);
+        return Blobs(a, b, mask, inner, ctx, dx, dy, p);
     }
 
     private static void Validate(DiffParameters p, string what)
