@@ -18,8 +18,13 @@ public static unsafe class DecodeBench
         var shared = Path.GetFullPath(Path.Combine(InspectionBench.Checkout(), "..", "shared", "data"));
         var files = new List<(string Name, byte[] Bytes)>();
         void Add(string name, string relative) { var p = Path.Combine(shared, relative); if (File.Exists(p)) files.Add((name, File.ReadAllBytes(p))); }
-        Add("DeepPCB test 640x640", "pcb/deeppcb/PCBData/group00041/00041/00041000_test.jpg");
-        Add("DeepPCB template 640x640", "pcb/deeppcb/PCBData/group00041/00041/00041000_temp.jpg");
+        var pairsFile = Path.Combine(shared, "pcb", "deeppcb", "PCBData", "pairs.txt");
+        if (File.Exists(pairsFile))
+        {
+            var pair = QcPipeline.Vision.Evaluation.DeepPcbPairs.Read(pairsFile)[0];
+            Add("DeepPCB test 640x640", pair.TestImage);
+            Add("DeepPCB template 640x640", pair.TemplateImage);
+        }
         if (Directory.Exists(Path.Combine(shared, "gps", "dji_zh20t")))
             Add("DJI thermal 640x512", Path.Combine("gps", "dji_zh20t", Path.GetFileName(Directory.GetFiles(Path.Combine(shared, "gps", "dji_zh20t"))[0])));
         Add("phone photo 2448x3264", "gps/phones_cameras/Nokia Lumia 800.jpg");
@@ -45,7 +50,7 @@ public static unsafe class DecodeBench
                 using var turbo = new Mat(h, w, grey ? MatType.CV_8UC1 : MatType.CV_8UC3);
                 double bestCv = double.MaxValue, bestTj = double.MaxValue;
                 Mat? cv = null;
-                for (var round = 0; round < 5; round++)
+                for (var round = 0; round < 9; round++)
                 {
                     var t0 = Stopwatch.GetTimestamp();
                     for (var k = 0; k < n; k++) { cv?.Dispose(); cv = Cv2.ImDecode(bytes, grey ? ImreadModes.Grayscale : ImreadModes.Color); }

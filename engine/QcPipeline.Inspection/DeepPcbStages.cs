@@ -124,5 +124,6 @@ public sealed class DeepPcbScoreSink : SinkStage<ImageVerdict, DeepPcbScoreOptio
             _errors, seconds, _boards / Math.Max(seconds, 1e-9));
         var path = Path.Combine(Context.OutputDirectory, Options.Output);
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(Score, Json) + "\n", ct).ConfigureAwait(false);
+        DeepPcbReport.Write(Context.OutputDirectory, Score);
     }
 }

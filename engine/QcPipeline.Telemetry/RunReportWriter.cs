@@ -46,6 +46,10 @@ public static class RunReportWriter
         sb.Append("</div></header>\n");
 
         StageTable(sb, result);
+        // Sections a job's own stages contributed (escaped HTML fragments in report-sections/, e.g. deeppcb.score's scores).
+        var sections = Path.Combine(result.OutputDirectory, "report-sections");
+        if (Directory.Exists(sections))
+            foreach (var fragment in Directory.GetFiles(sections, "*.html").Order(StringComparer.Ordinal)) sb.Append(File.ReadAllText(fragment)).Append('\n');
 
         sb.Append("<section><h2>Timeline</h2><p class=\"note\">Each row is one worker (for pooled stages, one connection); each bar one item. ")
           .Append("Gaps are idle time; long bars are stragglers. Hover a bar for its item.");

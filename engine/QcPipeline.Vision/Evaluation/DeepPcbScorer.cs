@@ -119,14 +119,15 @@ public sealed class DeepPcbScorer(double iouThreshold = DeepPcbScorer.DefaultIoU
     }
 
     /// <summary>ICDAR 2015's AP: detections by falling confidence; at each true one, the precision so far; summed
-    /// and divided by the number of ground-truth defects.</summary>
+    /// and divided by the number of ground-truth defects. Among equal confidences false detections come first (the
+    /// pessimistic order), so the figure does not depend on the order boards finish in.</summary>
     public static double AveragePrecision(IEnumerable<(double Confidence, bool Matched)> detections, int truths)
     {
         if (truths == 0) return 1;
         double sum = 0;
         var correct = 0;
         var rank = 0;
-        foreach (var (_, matched) in detections.OrderByDescending(d => d.Confidence))
+        foreach (var (_, matched) in detections.OrderByDescending(d => d.Confidence).ThenBy(d => d.Matched))
         {
             rank++;
             if (!matched) continue;
