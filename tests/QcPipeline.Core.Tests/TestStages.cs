@@ -34,7 +34,8 @@ public sealed class Probe
     public long OpensStarted;
     public long OpensRunning;
     public long MaxOpensRunning;
-    public long SharedUse; // a resource lent to two items at once
+    public long SharedUse; // a resource lent to more items at once than it allows
+    public long MaxSharing; // the most items that used one resource at once
     public readonly ConcurrentDictionary<int, int> WorkersUsed = new();
 
     // Concurrency of a stage.
@@ -187,6 +188,7 @@ public sealed class PoolOptions
     [Option("Share of items that fail.", Min = 0, Max = 1)] public double FailRatio { get; init; }
     [Option("Time per item.")] public TimeSpan Delay { get; init; }
     [Option("Every item waits for cancellation.")] public bool HangAll { get; init; }
+    [Option("Items that may use one resource at once.", Min = 1)] public int Shares { get; init; } = 1;
 }
 
 [Stage("test.pool", "Passes items on using one resource per worker.")]
@@ -212,7 +214,9 @@ public sealed class PoolStage : PooledTransformStage<Num, Num, PoolOptions, Test
     public override async ValueTask<Num> ProcessAsync(Num item, TestResource resource, ItemContext context)
     {
         var probe = Probe.Of(Options.Tag);
-        if (Interlocked.Increment(ref resource.InUse) != 1) Interlocked.Increment(ref probe.SharedUse);
+        var inUse = Interlocked.Increment(ref resource.InUse);
+        if (inUse > Options.Shares) Interlocked.Increment(ref probe.SharedUse);
+        Probe.Raise(ref probe.MaxSharing, inUse);
         try
         {
             if (resource.Disposals > 0) throw new InvalidOperationException("used after dispose");
@@ -227,6 +231,8 @@ public sealed class PoolStage : PooledTransformStage<Num, Num, PoolOptions, Test
     }
 
     public override bool IsBroken(TestResource resource, Exception error) => resource.Broken;
+
+    public override int ItemsPerResource => Options.Shares;
 }
 
 public sealed class SplitOptions

@@ -37,8 +37,9 @@ public static class GraphCompiler
                 : w.IsAuto ? Math.Max(1, n.Stage.AutoWorkers) : w.Count;
             if (w.IsAuto && n.Upstream is [{ Stage: IBoundedFanOut fanOut }] && fanOut.MostChildren() is int most)
                 n.Workers = Math.Clamp(most, 1, n.Workers);
+            n.Parallelism = n.Workers * (n.Stage is IPooledStage pooled ? Math.Max(1, pooled.ItemsPerResource) : 1);
             var cap = n.Definition.Common.Capacity;
-            n.Capacity = cap > 0 ? cap : Math.Max(16, 4 * n.Workers);
+            n.Capacity = cap > 0 ? cap : Math.Max(16, 4 * n.Parallelism);
         }
         if (diags.HasErrors) throw new JobInvalidException(diags.Sorted().ToList());
         return new PipelineGraph(job, nodes);

@@ -67,7 +67,7 @@ internal abstract class NodeRuntime
         Block = new ActionBlock<Envelope>(HandleAsync, new ExecutionDataflowBlockOptions
         {
             BoundedCapacity = Node.Capacity,
-            MaxDegreeOfParallelism = Node.Workers,
+            MaxDegreeOfParallelism = Node.Parallelism,
             EnsureOrdered = false,          // one slow item must not hold back the others
             SingleProducerConstrained = false,
         });
@@ -444,7 +444,8 @@ internal sealed class TransformNode(PipelineRunner run, GraphNode node, int inde
     }
 }
 
-/// <summary>A one-to-one stage with a resource per worker (one SFTP connection per worker, for the whole run).</summary>
+/// <summary>A one-to-one stage with a resource per worker (one SFTP connection per worker, for the whole run),
+/// each shared by up to ItemsPerResource items at once.</summary>
 internal sealed class PooledNode : WorkerNode
 {
     private readonly ResourcePool<IDisposable> _pool;
@@ -453,7 +454,8 @@ internal sealed class PooledNode : WorkerNode
     public PooledNode(PipelineRunner run, GraphNode node, int index, StageStats stats, StageContext ctx)
         : base(run, node, index, stats, ctx)
     {
-        _pool = new ResourcePool<IDisposable>(node.Workers, Invoker.Open, node.Stage.IsTransient, m => Run.Warn($"{Name}: {m}"));
+        _pool = new ResourcePool<IDisposable>(node.Workers, Invoker.Open, node.Stage.IsTransient, m => Run.Warn($"{Name}: {m}"),
+            node.Parallelism / Math.Max(1, node.Workers));
     }
 
     public int OpenResources => _pool.OpenCount;
@@ -466,6 +468,7 @@ internal sealed class PooledNode : WorkerNode
     {
         await base.StartAsync(ct).ConfigureAwait(false);
         _runToken = ct;
+        _pool.OpenToken = ct;
         var interval = Invoker.KeepAliveInterval;
         if (interval > TimeSpan.Zero)
             _keepAlive = new Timer(_ => _pool.ForEachIdle(Invoker.KeepAlive), null, interval, interval);
@@ -500,20 +503,21 @@ internal sealed class PooledNode : WorkerNode
         await EnsureOpenAsync().WaitAsync(ct).ConfigureAwait(false);
         var known = Math.Max(Run.Expected, Stats.InputSeen);
         var target = Node.WorkersAuto ? Math.Clamp(Invoker.PoolTarget(known, Context.InputComplete, Node.Workers), 1, Node.Workers) : Node.Workers;
-        var slot = await _pool.RentAsync(target, ct).ConfigureAwait(false);
+        var lease = await _pool.RentAsync(target, ct).ConfigureAwait(false);
         Stats.Workers = Math.Max(Stats.Workers, _pool.Size);
-        a.Worker = slot.Index;
+        a.Worker = lease.Slot.Index;
         var broken = false;
         try
         {
-            return await Invoker.Pooled(a.Envelope.Value!, slot.Resource!, ItemContext(a, slot.Index, ct)).ConfigureAwait(false);
+            return await Invoker.Pooled(a.Envelope.Value!, lease.Resource, ItemContext(a, lease.Slot.Index, ct)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            broken = Invoker.IsBroken(slot.Resource!, ex) || ex is OperationCanceledException;
+            // A cancelled item leaves a shared resource alone; one used by this item only may be mid-call: reopen it.
+            broken = Invoker.IsBroken(lease.Resource, ex) || (ex is OperationCanceledException && Node.Parallelism == Node.Workers);
             throw;
         }
-        finally { _pool.Return(slot, broken); }
+        finally { _pool.Return(lease, broken); }
     }
 
     public override void AbortInFlight()

@@ -48,13 +48,24 @@ public abstract class TransformStage<TIn, TOut, TOptions> : Stage<TOptions>
     public abstract ValueTask<TOut> ProcessAsync(TIn item, ItemContext context);
 }
 
+/// <summary>A stage whose workers each own a resource that several items may use at once.</summary>
+public interface IPooledStage
+{
+    /// <summary>How many items may use one resource at the same time (1: one item at a time).</summary>
+    int ItemsPerResource { get; }
+}
+
 /// <summary>
 /// Turns each item into one item using a per-worker resource (an SFTP connection): the engine opens one
-/// per worker, hands it to one item at a time, reopens it when broken, and disposes all at the end.
+/// per worker, hands it to up to <see cref="ItemsPerResource"/> items at a time, reopens it when broken, and
+/// disposes all at the end. The stage runs workers × ItemsPerResource items at once.
 /// </summary>
-public abstract class PooledTransformStage<TIn, TOut, TOptions, TResource> : Stage<TOptions>
+public abstract class PooledTransformStage<TIn, TOut, TOptions, TResource> : Stage<TOptions>, IPooledStage
     where TIn : IItem where TOut : IItem where TOptions : class, new() where TResource : class, IDisposable
 {
+    /// <summary>How many items may share one resource at once (an SFTP connection takes many requests at once).</summary>
+    public virtual int ItemsPerResource => 1;
+
     /// <summary>Opens the resource for worker <paramref name="worker"/> (0-based).</summary>
     public abstract ValueTask<TResource> OpenAsync(int worker, CancellationToken ct);
 
