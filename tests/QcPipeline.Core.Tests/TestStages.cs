@@ -36,6 +36,7 @@ public sealed class Probe
     public long MaxOpensRunning;
     public long SharedUse; // a resource lent to more items at once than it allows
     public long MaxSharing; // the most items that used one resource at once
+    public IReadOnlyList<IStageLifecycle> Consumers = []; // what the source saw of the stages it feeds
     public readonly ConcurrentDictionary<int, int> WorkersUsed = new();
 
     // Concurrency of a stage.
@@ -98,8 +99,12 @@ public sealed class NumbersOptions
 [Stage("test.numbers", "Produces numbered items.")]
 public sealed class NumbersStage : SourceStage<Num, NumbersOptions>
 {
-    public override ValueTask StartAsync(CancellationToken ct) =>
-        Options.FailStart ? throw new InvalidOperationException("cannot start numbers") : ValueTask.CompletedTask;
+    public override ValueTask StartAsync(CancellationToken ct)
+    {
+        if (Options.FailStart) throw new InvalidOperationException("cannot start numbers");
+        Probe.Of(Options.Tag).Consumers = Context.Consumers;
+        return ValueTask.CompletedTask;
+    }
 
     public override async IAsyncEnumerable<Num> ReadAsync(SourceContext context)
     {

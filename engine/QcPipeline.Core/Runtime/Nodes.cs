@@ -37,6 +37,7 @@ internal abstract class NodeRuntime
         var ctx = new StageContext(node.Name, outputDir, run.JobDirectory, services, run.Warn, run.Stopping)
         {
             Workers = node.Workers, Expected = () => run.Expected, CacheDisabled = run.CacheDisabled,
+            Consumers = node.Downstream.Select(d => d.Stage).ToList(),
         };
         node.Stage.Attach(node.Definition.Options, ctx);
         return node.Descriptor.Shape switch
