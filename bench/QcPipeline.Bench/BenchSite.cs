@@ -1,5 +1,6 @@
 using QcPipeline.SiteScan.Generation;
 using QcPipeline.Ssh;
+using QcPipeline.TestKit;
 
 namespace QcPipeline.Bench;
 

@@ -5,6 +5,7 @@ using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using QcPipeline.SiteScan.Generation;
 using QcPipeline.Ssh;
+using QcPipeline.TestKit;
 
 namespace QcPipeline.Bench;
 

@@ -10,9 +10,9 @@ namespace QcPipeline.Sftp.Tests;
 public sealed class Site : IDisposable
 {
     public static readonly StageRegistry Registry = new StageRegistry()
-        .Add(typeof(SftpFetchStage).Assembly).Add(typeof(Site).Assembly);
+        .Add(typeof(SftpFetchStage).Assembly).Add(typeof(Site).Assembly).Add(typeof(SiteScan.SiteScanFamily).Assembly);
 
-    public Site(int folders = 3, int perFolder = 40, int imageBytes = 200_000, int maxStartups = 100, string? loginUser = null)
+    public Site(int folders = 3, int perFolder = 40, int imageBytes = 200_000, int maxStartups = 100, string? loginUser = null, int maxSessions = 10)
     {
         Content = Directory.CreateTempSubdirectory("qc-sftp-site-").FullName;
         File.SetUnixFileMode(Content, (UnixFileMode)0b111_101_101);
@@ -28,7 +28,7 @@ public sealed class Site : IDisposable
             }
         }
         Output = Directory.CreateTempSubdirectory("qc-sftp-out-").FullName;
-        Server = new SshdSandbox(Content, maxStartups, loginUser);
+        Server = new SshdSandbox(Content, maxStartups, loginUser, maxSessions);
     }
 
     public string Content { get; }
@@ -69,13 +69,13 @@ public sealed class Site : IDisposable
     }
 
     /// <summary>A job: list the site, (optionally delete one file), fetch, collect. <paramref name="fetch"/> adds options to the fetch stage.</summary>
-    public string Job(string collect, int workers, string fetch = "", string between = "", string connection = "", string list = "") => $"""
+    public string Job(string collect, int workers, string fetch = "", string between = "", string connection = "", string list = "", int? port = null) => $"""
         job: sftp-test
         connections:
           site:
             type: sftp
             host: 127.0.0.1
-            port: {Server.Port}
+            port: {port ?? Server.Port}
             user: {Server.User}
             key: {Server.ClientKeyPath}
             known_hosts: {Server.KnownHostsPath}
@@ -102,9 +102,9 @@ public sealed class Site : IDisposable
             into: {collect}
         """;
 
-    public async Task<RunResult> RunAsync(string yaml, TimeSpan? limit = null)
+    public async Task<RunResult> RunAsync(string yaml, TimeSpan? limit = null, Func<string, string?>? environment = null, string? jobPath = null)
     {
-        var definition = new JobLoader(Registry).Parse(yaml, Path.Combine(Output, "job.yaml"));
+        var definition = new JobLoader(Registry, environment).Parse(yaml, jobPath ?? Path.Combine(Output, "job.yaml"));
         var runner = new PipelineRunner(GraphCompiler.Compile(definition), Path.Combine(Output, Guid.NewGuid().ToString("N")[..8]));
         var run = runner.RunAsync(CancellationToken.None);
         if (await Task.WhenAny(run, Task.Delay(limit ?? TimeSpan.FromSeconds(120))) != run)

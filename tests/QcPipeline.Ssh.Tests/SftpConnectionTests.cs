@@ -1,19 +1,17 @@
-using System.Net;
-using System.Net.Sockets;
 using QcPipeline.Ssh;
 
 namespace QcPipeline.Ssh.Tests;
 
-/// <summary>The binding against a real OpenSSH sshd: listing, reading, errors on the file level.</summary>
-public sealed class SftpClientTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+/// <summary>The transport against a real OpenSSH sshd: listing, reading, many requests at once, errors on the file level.</summary>
+public sealed class SftpConnectionTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private SftpClient Connect() => SftpClient.Connect(fixture.Server.Settings());
+    private Task<SftpConnection> Connect() => SftpConnection.ConnectAsync(fixture.Server.Settings());
 
     [Fact]
-    public void Lists_a_folder_with_kinds_sizes_and_times()
+    public async Task Lists_a_folder_with_kinds_sizes_and_times()
     {
-        using var client = Connect();
-        var entries = client.ListDirectory(".").Where(e => e.Name is not ("." or "..")).ToDictionary(e => e.Name);
+        using var client = await Connect();
+        var entries = (await client.ListAsync(".")).Where(e => e.Name is not ("." or "..")).ToDictionary(e => e.Name);
         Assert.Equal(["big.bin", "empty.jpg", "many", "odd folder"], entries.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(SftpEntryKind.File, entries["big.bin"].Kind);
         Assert.Equal(fixture.Big.Length, entries["big.bin"].Size);
@@ -24,88 +22,102 @@ public sealed class SftpClientTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public void Lists_thousands_of_files_and_odd_and_long_names()
+    public async Task Lists_thousands_of_files_and_odd_and_long_names()
     {
-        using var client = Connect();
-        var many = client.ListDirectory("many").Where(e => e.Kind == SftpEntryKind.File).ToList();
+        using var client = await Connect();
+        var many = (await client.ListAsync("many")).Where(e => e.Kind == SftpEntryKind.File).ToList();
         Assert.Equal(ServerFixture.ManyCount, many.Count);
-        var odd = client.ListDirectory("odd folder").Select(e => e.Name).ToList();
+        var odd = (await client.ListAsync("odd folder")).Select(e => e.Name).ToList();
         Assert.Contains(ServerFixture.OddName, odd);
-        Assert.Contains(ServerFixture.LongName, odd); // libssh2 1.10 drops names longer than its buffer
+        Assert.Contains(ServerFixture.LongName, odd);
     }
 
     [Fact]
-    public void Downloads_byte_for_byte()
+    public async Task Downloads_byte_for_byte()
     {
-        using var client = Connect();
+        using var client = await Connect();
         using var copy = new MemoryStream();
-        Assert.Equal(fixture.Big.Length, client.Download("big.bin", copy));
+        Assert.Equal(fixture.Big.Length, await client.DownloadAsync("big.bin", copy));
         Assert.True(copy.ToArray().AsSpan().SequenceEqual(fixture.Big));
-        Assert.True(client.BytesRead >= fixture.Big.Length, "the wire carried at least the file");
+        Assert.Equal(fixture.Big.Length, client.BytesRead);
 
-        using var odd = client.OpenRead($"odd folder/{ServerFixture.OddName}");
-        Assert.Equal("odd", new StreamReader(odd).ReadToEnd());
-        using var empty = client.OpenRead("empty.jpg");
-        Assert.Equal(0, empty.Read(new byte[10]));
+        using var odd = await client.OpenAsync($"odd folder/{ServerFixture.OddName}", 4096);
+        Assert.Equal("odd"u8.ToArray(), await odd.ReadAtAsync(0, 100));
+        using var empty = await client.OpenAsync("empty.jpg", 4096);
+        Assert.Empty(await empty.ReadAtAsync(0, 10));
     }
 
     [Fact]
-    public void Seeks_and_reads_a_part_of_a_file_cheaply()
+    public async Task Reads_parts_of_a_file_at_offsets_and_only_those()
     {
-        using var client = Connect();
-        var before = client.BytesRead;
-        using (var stream = client.OpenRead("big.bin", 4096))
+        using var client = await Connect();
+        using (var file = await client.OpenAsync("big.bin", 16384))
         {
-            var head = new byte[16384];
-            stream.ReadExactly(head);
+            var head = await file.ReadAtAsync(0, 16384);
             Assert.True(head.AsSpan().SequenceEqual(fixture.Big.AsSpan(0, head.Length)));
-            stream.Position = 3_000_000;
-            var middle = new byte[1000];
-            stream.ReadExactly(middle);
+            var middle = await file.ReadAtAsync(3_000_000, 1000);
             Assert.True(middle.AsSpan().SequenceEqual(fixture.Big.AsSpan(3_000_000, 1000)));
-            Assert.Equal(fixture.Big.Length, stream.Length);
+            var tail = await file.ReadAtAsync(fixture.Big.Length - 10, 100);
+            Assert.Equal(10, tail.Length);
         }
-        var moved = client.BytesRead - before;
-        Assert.True(moved < 100 * 1024, $"reading 17 KB of a 5 MB file moved {moved} bytes");
+        Assert.True(client.BytesRead < 100 * 1024, $"reading 17 KB of a 5 MB file moved {client.BytesRead} bytes");
     }
 
     [Fact]
-    public void A_missing_file_names_host_and_path()
+    public async Task A_missing_file_names_host_and_path_and_leaves_the_connection_usable()
     {
-        using var client = Connect();
-        var e = Assert.Throws<SshException>(() => client.OpenRead("no/such.jpg"));
+        using var client = await Connect();
+        var e = await Assert.ThrowsAsync<SshException>(() => client.OpenAsync("no/such.jpg", 4096));
         Assert.Equal(SshErrorKind.NoSuchFile, e.Kind);
         Assert.False(e.IsTransient);
         Assert.Contains("127.0.0.1", e.Message);
         Assert.Contains("no/such.jpg", e.Message);
         Assert.True(client.IsConnected, "a missing file does not break the connection");
-        Assert.Equal(SftpEntryKind.File, client.Stat("big.bin").Kind);
+        Assert.Equal(SftpEntryKind.File, (await client.StatAsync("big.bin")).Entry.Kind);
     }
 
     [Fact]
-    public void Stat_realpath_and_keepalive_work_on_an_idle_connection()
+    public async Task Stat_and_realpath_follow_links()
     {
-        using var client = Connect();
-        Assert.Equal(SftpEntryKind.Directory, client.Stat("many").Kind);
-        Assert.Equal(Path.Combine(fixture.Content, "many"), client.RealPath("many"));
-        client.SendKeepAlive();
-        Assert.True(client.IsConnected);
-        Assert.Equal(fixture.Big.Length, client.Stat("big.bin").Size);
+        using var client = await Connect();
+        Assert.Equal(SftpEntryKind.Directory, (await client.StatAsync("many")).Entry.Kind);
+        Assert.Equal(Path.Combine(fixture.Content, "many"), await client.RealPathAsync("many"));
+        Assert.Equal(fixture.Big.Length, (await client.StatAsync("big.bin")).Entry.Size);
     }
 
     [Fact]
-    public void The_host_key_checked_is_the_one_in_known_hosts_though_libssh2_prefers_ecdsa()
+    public async Task The_host_key_checked_is_the_one_in_known_hosts_though_the_server_has_two()
     {
-        using var client = Connect();
+        using var client = await Connect();
         Assert.Equal(fixture.Server.HostKeyFingerprint, client.HostKeyFingerprint);
     }
 
     [Fact]
-    public void One_connection_serves_several_threads_one_call_at_a_time()
+    public async Task One_connection_serves_64_requests_in_flight_each_answered_exactly_once()
     {
-        using var client = Connect();
-        var sizes = new long[8];
-        Parallel.For(0, sizes.Length, i => sizes[i] = client.Stat("big.bin").Size);
-        Assert.All(sizes, s => Assert.Equal(fixture.Big.Length, s));
+        using var client = await Connect();
+        var files = (await client.ListAsync("many")).Where(e => e.Kind == SftpEntryKind.File).Take(64).ToList();
+        var peak = 0;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested) { peak = Math.Max(peak, client.InFlight); await Task.Yield(); }
+        });
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reads = files.Select(async f =>
+        {
+            await gate.Task;
+            using var file = await client.OpenAsync("many/" + f.Name, 4096);
+            return (f.Name, Text: System.Text.Encoding.ASCII.GetString(await file.ReadAtAsync(0, 4096)));
+        }).ToList();
+        gate.SetResult();
+        var results = await Task.WhenAll(reads);
+        sampling.Cancel();
+        await sampler;
+        Assert.Equal(64, results.Length);
+        Assert.Equal(64, results.Select(r => r.Name).Distinct().Count());
+        Assert.All(results, r => Assert.Equal(int.Parse(r.Name[1..6]).ToString(), r.Text));
+        Assert.True(peak >= 32, $"at most {peak} requests were in flight at once");
+        Assert.Equal(0, client.InFlight);
     }
 }
