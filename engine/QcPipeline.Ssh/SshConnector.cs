@@ -55,6 +55,11 @@ internal static class SshConnector
         foreach (var name in HostKeyCheck.Preference(factories.Select(f => f.Key), s, excluded))
             info.HostKeyAlgorithms.Add(name, factories.First(f => f.Key == name).Value);
 
+        // AES-GCM first (OpenSSH offers it): one pass with the CPU's AES instructions, where AES-CTR with an HMAC
+        // costs about twice the CPU per byte; the rest keep SSH.NET's order.
+        foreach (var cipher in new[] { "aes256-gcm@openssh.com", "aes128-gcm@openssh.com" })
+            if (info.Encryptions.Remove(cipher, out var gcm)) info.Encryptions.Insert(0, cipher, gcm);
+
         var client = new RenciSftpClient(info)
         {
             OperationTimeout = s.OperationTimeout,
