@@ -4,6 +4,7 @@ using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using QcPipeline.Media;
+using QcPipeline.Sftp;
 
 namespace QcPipeline.Bench;
 
@@ -75,7 +76,7 @@ public static class SftpBench
                   count:
                     type: bench.discard
                 """;
-            var registry = new StageRegistry().Add(typeof(Sftp.SftpFamily).Assembly).Add(typeof(SftpBench).Assembly);
+            var registry = new StageRegistry().AddSftp().AddBench();
             var graph = GraphCompiler.Compile(new JobLoader(registry).Parse(yaml, Path.Combine(output, "bench.yaml")));
             var mark = site.Mark();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;

@@ -3,6 +3,8 @@ using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
+using QcPipeline.Sftp;
+using QcPipeline.SiteScan;
 using QcPipeline.TestKit;
 
 namespace QcPipeline.Bench;
@@ -66,7 +68,7 @@ public static class SiteScanBench
             ["SFTP_HOST"] = "127.0.0.1", ["SFTP_PORT"] = site.Link.Port.ToString(), ["SFTP_USER"] = site.Server.User,
             ["SFTP_KEY"] = site.Server.ClientKeyPath, ["SFTP_KNOWN_HOSTS"] = knownHosts,
         };
-        var registry = new StageRegistry().Add(typeof(Sftp.SftpFamily).Assembly).Add(typeof(SiteScan.SiteScanFamily).Assembly);
+        var registry = new StageRegistry().AddSftp().AddSiteScan();
         var graph = GraphCompiler.Compile(new JobLoader(registry, n => env.GetValueOrDefault(n) ?? Environment.GetEnvironmentVariable(n)).Load(shipped));
         var output = Path.Combine(work, label);
         var mark = site.Mark();

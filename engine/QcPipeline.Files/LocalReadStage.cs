@@ -13,8 +13,13 @@ public enum ReadMode
     Full,
 }
 
-public sealed class LocalReadOptions
+public sealed class LocalReadOptions : IAutoWorkers
 {
+    /// <summary>auto: one worker per core, at most eight (local disks gain little beyond).</summary>
+    public int AutoWorkers => Math.Min(MaxAutoWorkers, Environment.ProcessorCount);
+
+    private const int MaxAutoWorkers = 8;
+
     [Option("header: only the bytes metadata parsing needs; full: the whole file (read by the next stage from its path).")]
     public ReadMode Mode { get; init; } = ReadMode.Header;
 
@@ -35,8 +40,6 @@ public sealed class LocalReadOptions
 public sealed class LocalReadStage : TransformStage<FileItem, FileContent, LocalReadOptions>
 {
     private JpegHeaderNeeds? _needs;
-
-    public override int AutoWorkers => Math.Min(8, Environment.ProcessorCount);
 
     public override ValueTask StartAsync(CancellationToken ct)
     {

@@ -86,7 +86,7 @@ public sealed class LocalReadTests : IDisposable
               keep:
                 type: test.collect
             """);
-        var registry = new StageRegistry().Add(typeof(FilesFamily).Assembly).Add(typeof(CollectStage));
+        var registry = new StageRegistry().AddFiles().Sink<CollectStage, FileContent, NoOptions>();
         var graph = GraphCompiler.Compile(new JobLoader(registry, _ => null).Load(job));
         CollectStage.Items.Clear();
         var result = await new PipelineRunner(graph, Path.Combine(_dir, "out-" + mode), cacheDisabled: true).RunAsync();
@@ -111,7 +111,7 @@ public sealed class LocalReadTests : IDisposable
               read: { type: files.read, header_bytes: 4096 }
               gps: { type: test.exif-reader }
             """);
-        var registry = new StageRegistry().Add(typeof(FilesFamily).Assembly).Add(typeof(ExifReaderStage));
+        var registry = new StageRegistry().AddFiles().Sink<ExifReaderStage, FileContent, NoOptions>();
         var graph = GraphCompiler.Compile(new JobLoader(registry, _ => null).Load(Path.Combine(_dir, "job.yaml")));
         ExifReaderStage.Items.Clear();
         var result = await new PipelineRunner(graph, Path.Combine(_dir, "out-needs"), cacheDisabled: true).RunAsync();

@@ -2,6 +2,7 @@ using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
+using QcPipeline.SiteScan;
 using QcPipeline.Ssh;
 
 namespace QcPipeline.Sftp.Tests;
@@ -9,8 +10,9 @@ namespace QcPipeline.Sftp.Tests;
 /// <summary>A generated site (folders of JPEG-shaped files: metadata segments, then "image data") served by sshd.</summary>
 public sealed class Site : IDisposable
 {
-    public static readonly StageRegistry Registry = new StageRegistry()
-        .Add(typeof(SftpFetchStage).Assembly).Add(typeof(Site).Assembly).Add(typeof(SiteScan.SiteScanFamily).Assembly);
+    public static readonly StageRegistry Registry = new StageRegistry().AddSftp()
+        .Sink<CollectSink, FileContent, CollectOptions>()
+        .Transform<DeleteStage, FileItem, FileItem, DeleteOptions>().AddSiteScan();
 
     public Site(int folders = 3, int perFolder = 40, int imageBytes = 200_000, int maxStartups = 100, string? loginUser = null, int maxSessions = 10)
     {

@@ -185,7 +185,7 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
         if (dispose)
         {
             Interlocked.Decrement(ref _openCount);
-            try { lease.Resource.Dispose(); } catch (Exception) { /* already broken */ }
+            DisposeQuietly(lease.Resource, slot.Index);
         }
         if (IsLive(slot)) _free.Writer.TryWrite(slot);
     }
@@ -202,8 +202,9 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
             if (count == _shares && s.Resource is { } r)
             {
                 try { action(r); }
-                catch (Exception)
+                catch (Exception e)
                 {
+                    _warn($"keepalive on connection {s.Index + 1} failed ({e.Message}); it is reopened when next used");
                     Return(new Lease(s, r), broken: true);
                     count--;
                 }
@@ -215,6 +216,13 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
     /// <summary>Every resource currently open (to abort blocked calls on shutdown).</summary>
     public IReadOnlyList<T> Snapshot() { lock (_gate) return _slots.Select(s => s.Resource).OfType<T>().ToList(); }
 
+    // Closing a resource is best effort (it may be broken already); a failure is said, not thrown.
+    private void DisposeQuietly(T resource, int index)
+    {
+        try { resource.Dispose(); }
+        catch (Exception e) { _warn($"closing connection {index + 1} failed: {e.Message}"); }
+    }
+
     public ValueTask DisposeAsync()
     {
         List<Slot> all;
@@ -225,7 +233,7 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
             {
                 s.Resource = null;
                 Interlocked.Decrement(ref _openCount);
-                try { r.Dispose(); } catch (Exception) { /* closing is best effort */ }
+                DisposeQuietly(r, s.Index);
             }
         }
         _free.Writer.TryComplete();

@@ -2,8 +2,9 @@ namespace QcPipeline.Core.Stages;
 
 /// <summary>
 /// What every stage type shares. A stage type is a class with <see cref="StageAttribute"/> deriving from
-/// one of the shapes below; its options class declares its options once (see Options.OptionAttribute).
-/// One instance serves the whole run; ProcessAsync may run on several workers at once.
+/// one of the shapes below, registered by its family (see <see cref="StageRegistry"/>); its options class
+/// declares its options once (see Options.OptionAttribute). One instance serves one run; ProcessAsync may
+/// run on several workers at once.
 /// </summary>
 public abstract class Stage<TOptions> : IStageLifecycle where TOptions : class, new()
 {
@@ -20,19 +21,22 @@ public abstract class Stage<TOptions> : IStageLifecycle where TOptions : class, 
 
     /// <summary>Failures worth another attempt (with backoff); others fail the item at once.</summary>
     public virtual bool IsTransient(Exception error) => error is TimeoutException or IOException;
-
-    /// <summary>What "workers: auto" means for this stage (for pooled stages: the most resources).</summary>
-    public virtual int AutoWorkers => Environment.ProcessorCount;
 }
 
 /// <summary>The engine's view of a stage instance, whatever its shape.</summary>
 public interface IStageLifecycle
 {
+    /// <summary>Gives the instance its bound options and its run's context (once, before it starts).</summary>
     void Attach(object options, StageContext context);
+
+    /// <summary>Called once before items flow.</summary>
     ValueTask StartAsync(CancellationToken ct);
+
+    /// <summary>Called once at the end of the run.</summary>
     ValueTask StopAsync();
+
+    /// <summary>Whether an attempt that failed with <paramref name="error"/> is worth another.</summary>
     bool IsTransient(Exception error);
-    int AutoWorkers { get; }
 }
 
 /// <summary>Produces the items of a run (e.g. lists files). Stops when its token is cancelled.</summary>
@@ -48,23 +52,15 @@ public abstract class TransformStage<TIn, TOut, TOptions> : Stage<TOptions>
     public abstract ValueTask<TOut> ProcessAsync(TIn item, ItemContext context);
 }
 
-/// <summary>A stage whose workers each own a resource that several items may use at once.</summary>
-public interface IPooledStage
-{
-    /// <summary>How many items may use one resource at the same time (1: one item at a time).</summary>
-    int ItemsPerResource { get; }
-}
-
 /// <summary>
 /// Turns each item into one item using a per-worker resource (an SFTP connection): the engine opens one
-/// per worker, hands it to up to <see cref="ItemsPerResource"/> items at a time, reopens it when broken, and
-/// disposes all at the end. The stage runs workers × ItemsPerResource items at once.
+/// per worker, hands it to up to <see cref="ISharedResources.ItemsPerResource"/> items at a time (as its options
+/// say; one by default), reopens it when broken, and disposes all at the end. The stage runs workers × that many
+/// items at once.
 /// </summary>
-public abstract class PooledTransformStage<TIn, TOut, TOptions, TResource> : Stage<TOptions>, IPooledStage
+public abstract class PooledTransformStage<TIn, TOut, TOptions, TResource> : Stage<TOptions>
     where TIn : IItem where TOut : IItem where TOptions : class, new() where TResource : class, IDisposable
 {
-    /// <summary>How many items may share one resource at once (an SFTP connection takes many requests at once).</summary>
-    public virtual int ItemsPerResource => 1;
 
     /// <summary>Opens the resource for worker <paramref name="worker"/> (0-based).</summary>
     public abstract ValueTask<TResource> OpenAsync(int worker, CancellationToken ct);
