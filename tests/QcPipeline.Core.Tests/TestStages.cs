@@ -183,8 +183,9 @@ public sealed class TestResource(int worker) : IDisposable
     public void Dispose() => Interlocked.Increment(ref Disposals);
 }
 
-public sealed class PoolOptions
+public sealed class PoolOptions : ISharedResources
 {
+    public int ItemsPerResource => Shares;
     [Option("Probe tag.")] public string Tag { get; init; } = "";
     [Option("Time to open one resource.")] public TimeSpan OpenDelay { get; init; }
     [Option("Workers from this index on are refused (-1: none).", Min = -1)] public int RefuseFrom { get; init; } = -1;
