@@ -12,12 +12,13 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# libssh2 is bound natively; sshd serves the demo site and the tests. OpenCV comes with OpenCvSharp4's runtime
-# package, whose library links GTK 3, libdrm and libatomic (ldd on a fresh Debian 12); no compiler is needed.
-packages=(libssh2-1 openssh-server openssh-client libgtk-3-0 libdrm2 libatomic1)
+# sshd serves the demo site and the tests (SSH itself is SSH.NET, a NuGet package). OpenCV comes with
+# OpenCvSharp4's runtime package, whose library links GTK 3, libdrm and libatomic (ldd on a fresh Debian 12);
+# no compiler is needed.
+packages=(openssh-server openssh-client libgtk-3-0 libdrm2 libatomic1)
 case "${1:-}" in
   test) packages+=(chromium libimage-exiftool-perl) ;;  # the run report is checked in a real browser; exiftool is the GPS oracle
-  bench) packages+=(libimage-exiftool-perl libturbojpeg0) ;;  # peers: exiftool; libturbojpeg for the decode benchmark
+  bench) packages+=(libimage-exiftool-perl sshfs fuse3 libturbojpeg0) ;;  # peers: sshfs + exiftool; libturbojpeg for the decode benchmark
 esac
 
 need_packages() {
