@@ -27,10 +27,16 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
         {
             throw new JobInvalidException([new Diagnostic(SourceLocation.Of(path), $"the job file cannot be read: {e.Message}")]);
         }
+        return Parse(bytes, full, overrides);
+    }
+
+    /// <summary>Reads and checks a job file's bytes as if they were <paramref name="file"/>: they must be UTF-8.</summary>
+    public JobDefinition Parse(byte[] bytes, string file, IReadOnlyList<string>? overrides = null)
+    {
         var diags = new DiagnosticBag();
-        var text = YamlReader.Decode(bytes, DisplayName(full), diags);
+        var text = YamlReader.Decode(bytes, DisplayName(file), diags);
         if (text is null) throw new JobInvalidException(diags.Sorted().ToList());
-        return Parse(text, full, overrides);
+        return Parse(text, file, overrides);
     }
 
     // Diagnostics name the file as the user would: relative to the current folder when it is below it.
@@ -125,7 +131,7 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
         if (node is not YamlMappingNode map) { ctx.Error(node, "connections: is a mapping of names to connections"); return result; }
         foreach (var (k, v) in map.Children)
         {
-            var name = ((YamlScalarNode)k).Value ?? "";
+            if (k is not YamlScalarNode { Value: { } name }) { ctx.Error(k, "a connection's name must be plain text"); continue; }
             if (v is not YamlMappingNode body) { ctx.Error(v, $"connection '{name}' must be a mapping with a type"); continue; }
             var typeNode = ValueOf(body, "type") as YamlScalarNode;
             var typeName = typeNode?.Value ?? "";
@@ -153,7 +159,7 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
         }
         foreach (var (k, v) in map.Children)
         {
-            var name = ((YamlScalarNode)k).Value ?? "";
+            if (k is not YamlScalarNode { Value: { } name }) { ctx.Error(k, "a stage's name must be plain text"); continue; }
             if (v is not YamlMappingNode body) { ctx.Error(v, $"stage '{name}' must be a mapping with a type"); continue; }
             var typeNode = ValueOf(body, "type") as YamlScalarNode;
             var descriptor = typeNode?.Value is { } t ? registry.Find(t) : null;
