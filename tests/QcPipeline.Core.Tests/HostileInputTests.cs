@@ -42,6 +42,14 @@ public class HostileInputTests
         Assert.StartsWith("job.yaml:2:11: YAML: the alias *a refers to an anchor that is not complete here", error);
     }
 
+    [Fact]
+    public void An_anchor_defined_twice_is_refused_so_no_node_can_contain_itself()
+    {
+        // Found by fuzzing: YamlDotNet resolves *a to the later &a, a mapping that then holds itself.
+        var error = Assert.Single(Harness.Errors("job: x\na: &a [x, x]\nb: &a {*a, *a}\nstages: {}\n"));
+        Assert.Equal("job.yaml:3:4: YAML: the anchor &a is defined twice; give each anchor its own name", error);
+    }
+
     [Theory]
     [InlineData(100_000)]
     [InlineData(1_000)]
@@ -96,5 +104,14 @@ public class HostileInputTests
     {
         var error = Assert.Single(Harness.Errors("job: x\nshutdown_timeout: 99999999999999999999h\nstages:\n  src: { type: test.numbers }\n  out: { type: test.collect }\n"));
         Assert.Equal("job.yaml:2:19: 'shutdown_timeout' in the job: 99999999999999999999h is out of range (<= 24h)", error);
+    }
+
+    [Fact]
+    public void A_stage_or_connection_named_by_a_mapping_is_an_error_not_a_crash()
+    {
+        // Found by fuzzing the job loader: a complex key (? ...) where a name belongs.
+        var errors = Harness.Errors("job: x\nconnections:\n  ? { a: b }\n  : { type: test.conn }\nstages:\n  [a]: { type: test.numbers }\n");
+        Assert.Contains("job.yaml:3:5: a connection's name must be plain text", errors);
+        Assert.Contains("job.yaml:6:3: a stage's name must be plain text", errors);
     }
 }

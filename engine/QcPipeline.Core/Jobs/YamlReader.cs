@@ -142,7 +142,7 @@ internal static class YamlReader
                     break;
                 case Scalar s:
                     Count(1, s.Start);
-                    if (!s.Anchor.IsEmpty) _anchorSizes[s.Anchor.Value] = 1;
+                    if (!s.Anchor.IsEmpty) { Define(s.Anchor, s.Start); _anchorSizes[s.Anchor.Value] = 1; }
                     break;
                 case AnchorAlias a:
                     if (!_anchorSizes.TryGetValue(a.Value.Value, out var size))
@@ -159,7 +159,18 @@ internal static class YamlReader
             if (_open.Count >= MaxDepth)
                 throw new YamlLimitException(start, $"collections are nested more than {MaxDepth} deep here; a job needs a few levels");
             Count(1, start);
+            if (!anchor.IsEmpty) Define(anchor, start);
             _open.Push((start, flow, anchor.IsEmpty ? null : anchor.Value, _nodes - 1));
+        }
+
+        // YAML lets an anchor be defined again, but YamlDotNet then resolves earlier aliases to the later
+        // definition, which can make a node contain itself (endless recursion): one definition per anchor.
+        private readonly HashSet<string> _defined = new(StringComparer.Ordinal);
+
+        private void Define(AnchorName anchor, Mark at)
+        {
+            if (!_defined.Add(anchor.Value))
+                throw new YamlLimitException(at, $"the anchor &{anchor.Value} is defined twice; give each anchor its own name");
         }
 
         private void Count(long nodes, Mark at)
