@@ -13,13 +13,13 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# libssh2 and OpenCV are bound natively; g++ and the -dev headers build our small OpenCV shim;
-# sshd serves the demo site and the tests.
-packages=(libssh2-1 openssh-server openssh-client g++ libopencv-core-dev libopencv-imgproc-dev
+# OpenCV is bound natively; g++ and the -dev headers build our small OpenCV shim;
+# sshd serves the demo site and the tests (SSH itself is SSH.NET, a NuGet package).
+packages=(openssh-server openssh-client g++ libopencv-core-dev libopencv-imgproc-dev
           libopencv-imgcodecs-dev libturbojpeg0 libturbojpeg0-dev)
 case "${1:-}" in
   test) packages+=(chromium libimage-exiftool-perl) ;;  # the run report is checked in a real browser; exiftool is the GPS oracle
-  bench) packages+=(libimage-exiftool-perl) ;;      # the peer a user would reach for
+  bench) packages+=(libimage-exiftool-perl sshfs fuse3) ;;  # the peer a user would reach for: sshfs + exiftool
   fuzz) packages+=(afl++) ;;                         # coverage-guided fuzzing (SharpFuzz instruments the .NET side)
 esac
 

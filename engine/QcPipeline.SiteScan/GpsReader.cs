@@ -6,6 +6,7 @@ using MetadataExtractor.Formats.Exif;
 using MetadataExtractor.Formats.Jpeg;
 using MetadataExtractor.Formats.Xmp;
 using QcPipeline.Core.Stages;
+using QcPipeline.Media;
 using MeDirectory = MetadataExtractor.Directory;
 
 namespace QcPipeline.SiteScan;

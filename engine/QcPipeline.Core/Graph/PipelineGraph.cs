@@ -20,8 +20,12 @@ public sealed class GraphNode
     /// <summary>The stages that read this one's output.</summary>
     public List<GraphNode> Downstream { get; } = [];
 
-    /// <summary>MaxDegreeOfParallelism of the stage's block ("auto" resolved to the stage's upper bound).</summary>
+    /// <summary>The stage's workers ("auto" resolved to the stage's upper bound); for pooled stages, the pool size.</summary>
     public int Workers { get; internal set; }
+
+    /// <summary>MaxDegreeOfParallelism of the stage's block: its workers, times the items that may share one
+    /// resource for pooled stages.</summary>
+    public int Parallelism { get; internal set; }
 
     /// <summary>BoundedCapacity of the stage's input queue.</summary>
     public int Capacity { get; internal set; }

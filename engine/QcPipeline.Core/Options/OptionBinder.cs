@@ -152,7 +152,7 @@ public static class OptionBinder
                 problem = $"'{text}' is not one of {string.Join(", ", allowed)}{Suggest.DidYouMean(text, allowed)}";
                 return null;
             }
-            if (attr?.IsPath == true && text.Length > 0) return Path.GetFullPath(Path.Combine(baseDir, text));
+            if (attr?.IsPath == true && text.Length > 0) return ResolvePath(text, baseDir);
             return text;
         }
         if (type == typeof(int) || type == typeof(long) || type == typeof(double))
@@ -227,6 +227,15 @@ public static class OptionBinder
         YamlScalarNode s => $"'{s.Value}'",
         _ => "this",
     };
+
+    /// <summary>A path option's value as an absolute path: "~" and "~/…" are the user's home folder (as a shell
+    /// would have it); other relative paths start at the job file's folder.</summary>
+    public static string ResolvePath(string text, string baseDir)
+    {
+        if (text == "~" || text.StartsWith("~/", StringComparison.Ordinal))
+            return Path.GetFullPath(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), text.Length > 2 ? text[2..] : "."));
+        return Path.GetFullPath(Path.Combine(baseDir, text));
+    }
 
     private static string Article(string noun) => noun.StartsWith("one of", StringComparison.Ordinal) ? noun
         : ("aeiou".Contains(noun[0]) ? "an " : "a ") + noun;

@@ -32,6 +32,10 @@ public sealed class StageContext
     /// <summary>Fires when the run is asked to stop (Ctrl+C, or a stage with on_error: fail).</summary>
     public CancellationToken RunCancelled { get; }
 
+    /// <summary>The stages this stage's items go to, so a stage can ask what they need of them (a header
+    /// reader may declare which parts of a file it reads). Set before StartAsync.</summary>
+    public IReadOnlyList<IStageLifecycle> Consumers { get; internal set; } = [];
+
     /// <summary>Total of the workers the stage runs with (after "auto" is resolved).</summary>
     public int Workers { get; internal set; }
 

@@ -58,11 +58,14 @@ public abstract class TransformStage<TIn, TOut, TOptions> : Stage<TOptions>
 
 /// <summary>
 /// Turns each item into one item using a per-worker resource (an SFTP connection): the engine opens one
-/// per worker, hands it to one item at a time, reopens it when broken, and disposes all at the end.
+/// per worker, hands it to up to <see cref="ISharedResources.ItemsPerResource"/> items at a time (as its options
+/// say; one by default), reopens it when broken, and disposes all at the end. The stage runs workers × that many
+/// items at once.
 /// </summary>
 public abstract class PooledTransformStage<TIn, TOut, TOptions, TResource> : Stage<TOptions>
     where TIn : IItem where TOut : IItem where TOptions : class, new() where TResource : class, IDisposable
 {
+
     /// <summary>Opens the resource for worker <paramref name="worker"/> (0-based).</summary>
     public abstract ValueTask<TResource> OpenAsync(int worker, CancellationToken ct);
 

@@ -3,12 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 
-namespace QcPipeline.Bench;
+namespace QcPipeline.TestKit;
 
 /// <summary>
-/// A TCP proxy on 127.0.0.1 that makes loopback behave like a WAN link (the kernel here has no netem):
-/// every byte is delayed by half the round trip in each direction, and each direction is one shared link of
-/// the given bandwidth (all connections queue behind each other, as on a real uplink).
+/// A TCP proxy on 127.0.0.1 that makes loopback behave like a WAN link (the kernel here has no netem), for the
+/// benchmarks and for tests that need requests to stay in flight: every byte is delayed by half the round trip in
+/// each direction, and each direction is one shared link of the given bandwidth (all connections queue behind
+/// each other, as on a real uplink).
 /// </summary>
 public sealed class LatencyProxy : IAsyncDisposable
 {
@@ -34,6 +35,14 @@ public sealed class LatencyProxy : IAsyncDisposable
     /// <summary>Bytes carried from the server to the client.</summary>
     public long BytesDown => Interlocked.Read(ref _down.Bytes);
 
+    /// <summary>Bytes carried from the client to the server.</summary>
+    public long BytesUp => Interlocked.Read(ref _up.Bytes);
+
+    /// <summary>Connections accepted so far.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    private int _connections;
+
     private sealed class Link
     {
         public long Bytes;
@@ -49,6 +58,7 @@ public sealed class LatencyProxy : IAsyncDisposable
             try { client = await _listener.AcceptSocketAsync(_stop.Token); }
             catch (Exception) { return; }
             client.NoDelay = true;
+            Interlocked.Increment(ref _connections);
             var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try { await server.ConnectAsync(_upstream, _stop.Token); }
             catch (Exception) { client.Dispose(); server.Dispose(); continue; }
