@@ -5,6 +5,7 @@
 #   ./run.sh test                                          the whole test suite
 #   ./run.sh bench [NAME]                                  benchmarks (see BENCHMARKS.md)
 #   ./run.sh docs                                          regenerate config/job.schema.json and the README reference
+#   ./run.sh fuzz NAME [SECONDS]                           fuzz a target under AFL++ (see FUZZING.md)
 # It installs the Debian packages it needs (as root; otherwise it prints the command) and builds what
 # changed. The job path and --out are taken from the folder you run it in.
 set -euo pipefail
@@ -19,6 +20,7 @@ packages=(openssh-server openssh-client libgtk-3-0 libdrm2 libatomic1)
 case "${1:-}" in
   test) packages+=(chromium libimage-exiftool-perl) ;;  # the run report is checked in a real browser; exiftool is the GPS oracle
   bench) packages+=(libimage-exiftool-perl sshfs fuse3 libturbojpeg0) ;;  # peers: sshfs + exiftool; libturbojpeg for the decode benchmark
+  fuzz) packages+=(afl++) ;;                         # coverage-guided fuzzing (SharpFuzz instruments the .NET side)
 esac
 
 need_packages() {
@@ -100,6 +102,29 @@ case "${1:-}" in
     shift
     dotnet build "$here/bench/QcPipeline.Bench/QcPipeline.Bench.csproj" -c Release -nologo -v q -clp:ErrorsOnly >&2
     exec dotnet "$here/bench/QcPipeline.Bench/bin/Release/net10.0/QcPipeline.Bench.dll" "$@"
+    ;;
+  fuzz)
+    shift
+    name="${1:?usage: ./run.sh fuzz NAME [SECONDS] (targets: fuzz/QcPipeline.Fuzz/Targets)}"
+    seconds="${2:-600}"
+    corpus="$here/fuzz/corpus/$name"
+    [ -d "$corpus" ] || { echo "run.sh: no corpus folder fuzz/corpus/$name" >&2; exit 2; }
+    tools="$here/.tools"
+    [ -x "$tools/sharpfuzz" ] || dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path "$tools" >&2
+    # A fresh publish each time: sharpfuzz rewrites the assemblies it instruments.
+    publish="$here/fuzz/QcPipeline.Fuzz/bin/publish"
+    rm -rf "$publish"
+    dotnet publish "$here/fuzz/QcPipeline.Fuzz/QcPipeline.Fuzz.csproj" -c Release -o "$publish" -nologo -v q -clp:ErrorsOnly >&2
+    for dll in QcPipeline.Core.dll YamlDotNet.dll; do "$tools/sharpfuzz" "$publish/$dll" >&2; done
+    findings="$here/fuzz/findings/$name"
+    mkdir -p "$findings"
+    echo "run.sh: fuzzing $name for $seconds s; findings in fuzz/findings/$name" >&2
+    AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
+      afl-fuzz -i "$corpus" -o "$findings" -t 10000 -m none -V "$seconds" -- dotnet "$publish/qcpipeline-fuzz.dll" "$name" >&2 || true
+    stats="$findings/default/fuzzer_stats"
+    [ -f "$stats" ] || { echo "run.sh: afl-fuzz wrote no statistics" >&2; exit 1; }
+    awk -F' *: *' '$1 ~ /^(execs_done|execs_per_sec|corpus_count|saved_crashes|saved_hangs|run_time)$/ { printf "%s: %s\n", $1, $2 }' "$stats"
+    ls "$findings/default/crashes" 2>/dev/null | grep -v README | sed 's|^|crash: fuzz/findings/'"$name"'/default/crashes/|' || true
     ;;
   *)
     build_cli

@@ -2,6 +2,7 @@ using QcPipeline.Bench;
 
 // ./run.sh bench [NAME]: each benchmark measures against a baseline in the same run (the machine is shared
 // and noisy: ratios, not absolute figures, are what BENCHMARKS.md records).
+if (args is [MemoryChild.Name, .. var childArgs]) return await MemoryChild.RunAsync(childArgs);
 var benches = new Dictionary<string, Func<string[], Task>>(StringComparer.Ordinal)
 {
     ["engine"] = EngineBench.RunAsync,
@@ -10,6 +11,7 @@ var benches = new Dictionary<string, Func<string[], Task>>(StringComparer.Ordina
     ["telemetry"] = TelemetryBench.RunAsync,
     ["sftp"] = SftpBench.RunAsync,
     ["site-scan"] = SiteScanBench.RunAsync,
+    ["memory"] = MemoryBench.RunAsync,
 };
 var name = args.Length > 0 ? args[0] : null;
 if (name is not null && !benches.ContainsKey(name))
