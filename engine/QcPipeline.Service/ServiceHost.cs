@@ -36,6 +36,7 @@ public sealed class ServiceHost
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abandon = new();
     private readonly TimeSpan _shutdownTimeout;
+    private readonly TaskCompletionSource _stoppedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _stopped;
     private Task _summaries = Task.CompletedTask;
 
@@ -165,9 +166,15 @@ public sealed class ServiceHost
     }
 
     /// <summary>Completes once the server has stopped and every output is written.</summary>
-    public Task Stopped => _stopped ?? Task.Delay(Timeout.Infinite, CancellationToken.None);
+    public Task Stopped => _stoppedSignal.Task;
 
     private async Task StopOnceAsync()
+    {
+        try { await DrainAndWriteAsync().ConfigureAwait(false); }
+        finally { _stoppedSignal.TrySetResult(); }
+    }
+
+    private async Task DrainAndWriteAsync()
     {
         _stopping.Cancel();
         _hub.Close();                        // event streams end, so they do not hold the drain
