@@ -33,6 +33,7 @@ public sealed class ServiceHost
     private readonly InspectionService _inspection;
     private readonly RunManager _runs;
     private readonly EventHub _hub;
+    private Admission _admission = new(1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abandon = new();
     private readonly TimeSpan _shutdownTimeout;
@@ -125,6 +126,7 @@ public sealed class ServiceHost
 
     private void Map(ServiceSettings settings, Admission admission, ImagesFolder? images)
     {
+        _admission = admission;
         var app = _app;
         app.Use((http, next) => JsonFaults.InvokeAsync(http, next, _ => { }));
         if (settings.Token is { Length: > 0 } token) app.Use(new BearerToken(token).InvokeAsync);
@@ -146,7 +148,8 @@ public sealed class ServiceHost
         var body = new
         {
             Status = status, Job, Products = _inspection.Products, Inspection = _inspection.Disabled is null ? "on" : "off",
-            Pending = _inspection.Pipelines.Sum(p => p.Feed.Pending), RunsRunning = _runs.Running, Problems = problems,
+            Pending = _admission.Pending, MaxPending = _admission.Capacity, InPipelines = _inspection.Pipelines.Sum(p => p.Feed.Pending),
+            RunsRunning = _runs.Running, Problems = problems,
         };
         return Results.Json(body, ApiJson.Options, statusCode: status == "ok" ? 200 : 503);
     }

@@ -13,7 +13,8 @@ internal sealed class NoSignalLifetime : IHostLifetime
 }
 
 /// <summary>ASP.NET Core's warnings and errors as one line each to the server's log (request headers, and so the
-/// token, are never part of them).</summary>
+/// token, are never part of them). The host's own lifecycle messages are left out: a failure to start is the
+/// server's one line to tell.</summary>
 internal sealed class OneLineLoggerProvider(Action<string> log) : ILoggerProvider
 {
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, log);
@@ -22,7 +23,8 @@ internal sealed class OneLineLoggerProvider(Action<string> log) : ILoggerProvide
     private sealed class Logger(string category, Action<string> log) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) =>
+            logLevel >= LogLevel.Warning && !category.StartsWith("Microsoft.Extensions.Hosting", StringComparison.Ordinal);
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
