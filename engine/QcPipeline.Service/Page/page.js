@@ -158,7 +158,8 @@ function render(entry) {
   bar.max = Math.max(1, expected);
   bar.value = finished && expected === 0 ? bar.max : done;
   const share = expected > 0 ? Math.round((100 * done) / expected) : finished ? 100 : 0;
-  row.querySelector(".progress-text").textContent = done + " / " + (expected || "?") + " (" + share + "%)" + stageText(counts.stages);
+  const cancelled = counts.cancelled ? " · " + counts.cancelled + " cancelled" : "";
+  row.querySelector(".progress-text").textContent = done + " / " + (expected || "?") + " (" + share + "%)" + cancelled + stageText(counts.stages);
   row.querySelector(".failed").textContent = String(counts.failed || 0);
   row.querySelector(".time").textContent = counts.seconds !== undefined ? counts.seconds.toFixed(1) + " s" : "";
   const list = row.querySelector(".failures");
