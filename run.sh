@@ -2,6 +2,7 @@
 # QcPipeline's one entry point:
 #   ./run.sh JOB.yaml [--set PATH=VALUE ...] [--out DIR]   run a job
 #   ./run.sh validate|graph|schema|stages ...              the CLI's other commands
+#   ./run.sh serve JOB.yaml [--port 8080] [--bind ADDR]     serve the job over HTTP (see the README's service section)
 #   ./run.sh test                                          the whole test suite
 #   ./run.sh bench [NAME]                                  benchmarks (see BENCHMARKS.md)
 #   ./run.sh docs                                          regenerate config/job.schema.json and the README reference
@@ -19,7 +20,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 packages=(openssh-server openssh-client libgtk-3-0 libdrm2 libatomic1)
 case "${1:-}" in
   test) packages+=(chromium libimage-exiftool-perl) ;;  # the run report is checked in a real browser; exiftool is the GPS oracle
-  bench) packages+=(libimage-exiftool-perl sshfs fuse3 libturbojpeg0) ;;  # peers: sshfs + exiftool; libturbojpeg for the decode benchmark
+  bench) packages+=(libimage-exiftool-perl sshfs fuse3 libturbojpeg0 wrk) ;;  # peers: sshfs + exiftool; libturbojpeg for the decode benchmark; wrk loads the server
   fuzz) packages+=(afl++) ;;                         # coverage-guided fuzzing (SharpFuzz instruments the .NET side)
 esac
 

@@ -12,6 +12,7 @@ var benches = new Dictionary<string, Func<string[], Task>>(StringComparer.Ordina
     ["sftp"] = SftpBench.RunAsync,
     ["site-scan"] = SiteScanBench.RunAsync,
     ["memory"] = MemoryBench.RunAsync,
+    ["serve"] = ServeBench.RunAsync,
 };
 var name = args.Length > 0 ? args[0] : null;
 if (name is not null && !benches.ContainsKey(name))
