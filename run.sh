@@ -109,7 +109,7 @@ case "${1:-}" in
     # The Aspire dashboard from NuGet (a self-contained build, version in Directory.Packages.props), restored once
     # into .tools/: OTLP in on 127.0.0.1:4317 (gRPC) and 4318 (HTTP), traces and metrics on 127.0.0.1:18888.
     viewer="$here/.tools/trace-viewer"
-    dashboard="$(ls -d "$viewer"/packages/aspire.dashboard.sdk.linux-x64/*/tools 2>/dev/null | head -1)"
+    dashboard="$(ls -d "$viewer"/packages/aspire.dashboard.sdk.linux-x64/*/tools 2>/dev/null | head -1 || true)"
     if [ ! -x "$dashboard/Aspire.Dashboard" ]; then
       mkdir -p "$viewer"
       printf '%s\n' '<Project Sdk="Microsoft.NET.Sdk">' '  <ItemGroup><PackageReference Include="Aspire.Dashboard.Sdk.linux-x64" /></ItemGroup>' '</Project>' \
