@@ -1,5 +1,6 @@
 using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
+using QcPipeline.Core.Reports;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Telemetry;
 
@@ -51,11 +52,7 @@ public static class RunCommand
         telemetry.Flush();
         if (job.Outputs.Report)
         {
-            try
-            {
-                var geo = Path.Combine(output, "points.geojson");
-                RunReportWriter.Write(Path.Combine(output, "report.html"), result, File.Exists(geo) ? geo : null);
-            }
+            try { RunReportWriter.Write(Path.Combine(output, "report.html"), result, ReportContributions.Collect(graph)); }
             catch (Exception e) { console.Warn($"report.html could not be written: {e.Message}"); }
         }
         ConsoleSummary.Print(result);

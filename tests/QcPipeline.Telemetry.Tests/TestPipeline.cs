@@ -66,9 +66,14 @@ public sealed class TestPipeline : IDisposable
         GraphCompiler.Compile(new JobLoader(Registry()).Parse(Yaml(telemetry), Path.Combine(Root, "job.yaml"), overrides));
 
     /// <summary>Runs the job as the CLI does: a telemetry session around the run, flushed at its end.</summary>
-    public async Task<(RunResult Result, List<string> Warnings)> RunAsync(string telemetry, Func<string, string?>? environment = null)
+    public async Task<(RunResult Result, List<string> Warnings)> RunAsync(string telemetry, Func<string, string?>? environment = null) =>
+        (await RunGraphAsync(telemetry, environment)) is var r ? (r.Result, r.Warnings) : default;
+
+    /// <summary>As <see cref="RunAsync"/>, also giving the compiled graph (its stages hold their report sections).</summary>
+    public async Task<(RunResult Result, List<string> Warnings, PipelineGraph Graph)> RunGraphAsync(string telemetry,
+        Func<string, string?>? environment = null, IReadOnlyList<string>? overrides = null)
     {
-        var graph = Compile(telemetry);
+        var graph = Compile(telemetry, overrides);
         var warnings = new List<string>();
         void Warn(string w) { lock (warnings) warnings.Add(w); }
         RunResult result;
@@ -78,7 +83,7 @@ public sealed class TestPipeline : IDisposable
             result = await runner.RunAsync();
             session.Flush();
         }
-        return (result, warnings);
+        return (result, warnings, graph);
     }
 
     public void Dispose()
