@@ -59,8 +59,10 @@ public static class JpegMetadataExtent
         output.Write([0xFF, 0xD8]);
         long pos = 2;
         var complete = false;
-        while (pos + 2 <= fileSize && TryRead(prefix, extra, pos, (int)Math.Min(4, fileSize - pos), out var head) && head[0] == 0xFF)
+        while (pos + 2 <= fileSize && TryRead(prefix, extra, pos, (int)Math.Min(4, fileSize - pos), out var head))
         {
+            // Not a marker where one belongs: keep what is there, so the parser reports a corrupt file, not a cut one.
+            if (head[0] != 0xFF) { output.Write(head); break; }
             var marker = head[1];
             if (marker == 0xFF) { pos++; continue; }
             if (marker is 0xD8 or >= 0xD0 and <= 0xD7 or 0x01) { pos += 2; continue; }
