@@ -19,7 +19,7 @@ public static class EngineBench
     {
         var items = args.Length > 0 ? int.Parse(args[0]) : 1_000_000;
         const int rounds = 5;
-        var registry = new StageRegistry().Add(typeof(CountSource).Assembly);
+        var registry = new StageRegistry().AddBench();
         var yaml = $$"""
             job: engine-bench
             outputs: { report: false, timeline_limit: 0 }

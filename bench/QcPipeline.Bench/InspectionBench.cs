@@ -5,6 +5,7 @@ using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 using QcPipeline.Inspection;
 using QcPipeline.Vision;
 
@@ -20,7 +21,7 @@ namespace QcPipeline.Bench;
 public static class InspectionBench
 {
     private static StageRegistry Registry() =>
-        new StageRegistry().Add(typeof(InspectionFamily).Assembly).Add(typeof(QcPipeline.Files.FilesFamily).Assembly);
+        new StageRegistry().AddInspection().AddFiles();
 
     public static async Task RunAsync(string[] args)
     {

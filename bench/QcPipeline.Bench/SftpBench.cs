@@ -4,6 +4,7 @@ using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Options;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
+using QcPipeline.Sftp;
 using QcPipeline.SiteScan.Generation;
 using QcPipeline.Ssh;
 
@@ -78,7 +79,7 @@ public static class SftpBench
                   count:
                     type: bench.discard
                 """;
-            var registry = new StageRegistry().Add(typeof(Sftp.SftpFamily).Assembly).Add(typeof(SftpBench).Assembly);
+            var registry = new StageRegistry().AddSftp().AddBench();
             var graph = GraphCompiler.Compile(new JobLoader(registry).Parse(yaml, Path.Combine(output, "bench.yaml")));
             var before = site.Link.BytesDown;
             var clock = Stopwatch.StartNew();

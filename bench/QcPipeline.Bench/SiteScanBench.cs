@@ -3,6 +3,8 @@ using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
+using QcPipeline.Sftp;
+using QcPipeline.SiteScan;
 using QcPipeline.SiteScan.Generation;
 using QcPipeline.Ssh;
 
@@ -64,7 +66,7 @@ public static class SiteScanBench
               aggregate:
                 type: gps.aggregate
             """;
-        var registry = new StageRegistry().Add(typeof(Sftp.SftpFamily).Assembly).Add(typeof(SiteScan.SiteScanFamily).Assembly);
+        var registry = new StageRegistry().AddSftp().AddSiteScan();
         var graph = GraphCompiler.Compile(new JobLoader(registry).Parse(yaml, Path.Combine(work, "site-scan.yaml")));
         var clock = Stopwatch.StartNew();
         var result = await new PipelineRunner(graph, output).RunAsync(CancellationToken.None);

@@ -24,7 +24,7 @@ public static class TelemetryBench
         const int rounds = 5;
         var workers = Math.Max(1, Environment.ProcessorCount);
         using var sink = new OtlpSink();
-        var registry = new StageRegistry().Add(typeof(TelemetryBench).Assembly);
+        var registry = new StageRegistry().AddBench();
         string Yaml(int n, string telemetry) => $$"""
             job: telemetry-bench
             outputs: { report: false }

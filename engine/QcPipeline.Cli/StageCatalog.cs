@@ -1,4 +1,8 @@
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
+using QcPipeline.Inspection;
+using QcPipeline.Sftp;
+using QcPipeline.SiteScan;
 
 namespace QcPipeline.Cli;
 
@@ -8,9 +12,6 @@ public static class StageCatalog
     // "host: demo" serves a generated survey site (the site-scan family knows how one looks).
     static StageCatalog() => QcPipeline.Sftp.SftpEndpoint.DemoContent = dir => QcPipeline.SiteScan.Generation.SiteGenerator.Demo(dir);
 
-    public static StageRegistry Create() => new StageRegistry()
-        .Add(typeof(QcPipeline.Files.FilesFamily).Assembly)
-        .Add(typeof(QcPipeline.Sftp.SftpFamily).Assembly)
-        .Add(typeof(QcPipeline.SiteScan.SiteScanFamily).Assembly)
-        .Add(typeof(QcPipeline.Inspection.InspectionFamily).Assembly);
+    /// <summary>Every stage and connection type of the shipped families.</summary>
+    public static StageRegistry Create() => new StageRegistry().AddFiles().AddSftp().AddSiteScan().AddInspection();
 }

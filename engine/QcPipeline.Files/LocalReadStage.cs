@@ -12,8 +12,13 @@ public enum ReadMode
     Full,
 }
 
-public sealed class LocalReadOptions
+public sealed class LocalReadOptions : IAutoWorkers
 {
+    /// <summary>auto: one worker per core, at most eight (local disks gain little beyond).</summary>
+    public int AutoWorkers => Math.Min(MaxAutoWorkers, Environment.ProcessorCount);
+
+    private const int MaxAutoWorkers = 8;
+
     [Option("header: only the bytes metadata parsing needs; full: the whole file (read by the next stage from its path).")]
     public ReadMode Mode { get; init; } = ReadMode.Header;
 
@@ -31,8 +36,6 @@ public sealed class LocalReadOptions
 [Stage("files.read", "Reads each listed local file: only its metadata header (for a JPEG, the segments before the image data), or the whole file.", DefaultWorkers = "auto")]
 public sealed class LocalReadStage : TransformStage<FileItem, FileContent, LocalReadOptions>
 {
-    public override int AutoWorkers => Math.Min(8, Environment.ProcessorCount);
-
     public override ValueTask<FileContent> ProcessAsync(FileItem item, ItemContext context)
     {
         var path = item.LocalPath ?? throw new InvalidDataException($"{item.Path}: not a local file (files.read reads what files.list lists)");

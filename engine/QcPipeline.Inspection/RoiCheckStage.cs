@@ -19,8 +19,7 @@ public sealed class RoiCheckStage : TransformStage<RoiTask, RoiResult, RoiCheckO
 {
     private GoldenImages _goldens = null!;
 
-    /// <summary>auto: one worker per core, or fewer when the fan-out before it has fewer ROIs (see IBoundedFanOut).</summary>
-    public override int AutoWorkers => Environment.ProcessorCount;
+    // auto: one worker per core (the default), or fewer when the fan-out before it has fewer ROIs (see IBoundedFanOut).
 
     public override async ValueTask StartAsync(CancellationToken ct)
     {

@@ -6,8 +6,17 @@ using QcPipeline.Vision.Evaluation;
 
 namespace QcPipeline.Inspection;
 
-public sealed class RoiFanOutOptions
+public sealed class RoiFanOutOptions : IBoundedFanOut
 {
+    /// <summary>The product's and the inline ROIs (roi.check's "auto" is min(ROIs, cores)); unknown with a tile grid,
+    /// or while the product file cannot be read (starting the stage then says why).</summary>
+    public int? MostChildren()
+    {
+        if (Tile > 0) return null;
+        try { return Rois.Length + (Product.Length > 0 ? ProductLoader.Load(Product).Rois.Length : 0); }
+        catch (JobInvalidException) { return null; }
+    }
+
     [Option("Product definition file (config/products/NAME.yaml): golden image and ROIs.", IsPath = true)]
     public string Product { get; init; } = "";
 
@@ -32,17 +41,8 @@ public sealed class RoiFanOutOptions
 
 /// <summary>Splits an image into its ROIs: small descriptors that point at the parent's shared pixels.</summary>
 [Stage("roi.fanout", "Splits each image into ROIs: those of a product file, inline rois, and/or a tile grid. Children carry descriptors only; the pixels stay with the parent.")]
-public sealed class RoiFanOutStage : FanOutStage<LoadedImage, RoiTask, RoiFanOutOptions>, IBoundedFanOut
+public sealed class RoiFanOutStage : FanOutStage<LoadedImage, RoiTask, RoiFanOutOptions>
 {
-    /// <summary>The product's and the inline ROIs (roi.check's "auto" is min(ROIs, cores)); unknown with a tile grid,
-    /// or while the product file cannot be read (starting the stage then says why).</summary>
-    public int? MostChildren()
-    {
-        if (Options.Tile > 0) return null;
-        try { return Options.Rois.Length + (Options.Product.Length > 0 ? ProductLoader.Load(Options.Product).Rois.Length : 0); }
-        catch (JobInvalidException) { return null; }
-    }
-
     private IReadOnlyList<RoiPlan> _fixed = [];
 
     /// <summary>The fixed ROIs (product and inline), known once the stage has started.</summary>

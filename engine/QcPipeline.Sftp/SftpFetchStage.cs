@@ -13,8 +13,11 @@ public enum FetchMode
     Full,
 }
 
-public sealed class SftpFetchOptions
+public sealed class SftpFetchOptions : IAutoWorkers
 {
+    /// <summary>auto: at most four connections (see SftpFetchStage.AutoPoolSize for how many open).</summary>
+    public int AutoWorkers => 4;
+
     [Option("The connection to fetch from (a name under connections:).", Required = true)]
     public SftpConnectionOptions Connection { get; init; } = new();
 
@@ -47,17 +50,12 @@ public sealed class SftpFetchStage : PooledTransformStage<FileItem, FileContent,
     /// <summary>Our users' policy for "auto": 10 files or fewer, one connection; else min(4, max(2, files/50)).</summary>
     public static int AutoPoolSize(long files) => files <= 10 ? 1 : (int)Math.Min(4, Math.Max(2, files / 50));
 
-    public override int AutoWorkers => 4;
-
     public override int PoolTarget(long itemsSeen, bool inputComplete, int max) => Math.Min(max, AutoPoolSize(itemsSeen));
 
     public override async ValueTask StartAsync(CancellationToken ct)
     {
         _endpoint = await SftpEndpoint.ForAsync(Options.Connection, Context, ct).ConfigureAwait(false);
-        // libssh2 calls block their thread: make sure the thread pool has one per connection at once,
-        // instead of growing by one or two a second while connections wait.
-        ThreadPool.GetMinThreads(out var workers, out var io);
-        ThreadPool.SetMinThreads(Math.Max(workers, Context.Workers * 2 + Environment.ProcessorCount), io);
+        // libssh2 calls block their thread; the engine reserves a thread per connection (pooled stages get two per worker).
         _downloadDir = Path.GetFullPath(Options.DownloadDir.Length > 0 ? Options.DownloadDir : Path.Combine(Context.OutputDirectory, "files"));
     }
 

@@ -1,5 +1,13 @@
+using QcPipeline.Core.Stages;
+
 namespace QcPipeline.SiteScan;
 
 /// <summary>Stages of a site scan: read each photo's GPS (gps.exif), then aggregate per folder and site (gps.aggregate).
 /// Generation/ holds the JPEG writer and site generator used by the demo, the tests and the benchmarks.</summary>
-public static class SiteScanFamily;
+public static class SiteScanFamily
+{
+    /// <summary>Registers gps.exif and gps.aggregate.</summary>
+    public static StageRegistry AddSiteScan(this StageRegistry registry) => registry
+        .Transform<ExifGpsStage, FileContent, GpsPoint, ExifGpsOptions>()
+        .Sink<GpsAggregateStage, GpsPoint, GpsAggregateOptions>();
+}

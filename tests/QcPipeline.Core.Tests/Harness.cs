@@ -8,7 +8,17 @@ namespace QcPipeline.Core.Tests;
 /// <summary>Real jobs through the real path: YAML → JobLoader → GraphCompiler → PipelineRunner.</summary>
 public static class Harness
 {
-    public static readonly StageRegistry Registry = new StageRegistry().Add(typeof(Harness).Assembly);
+    public static readonly StageRegistry Registry = new StageRegistry()
+        .Connection<TestConnection>()
+        .Source<NumbersStage, Num, NumbersOptions>()
+        .Transform<MapStage, Num, Num, MapOptions>()
+        .Pooled<PoolStage, Num, Num, PoolOptions, TestResource>()
+        .FanOut<SplitStage, Num, Num, SplitOptions>()
+        .Join<JoinTestStage, Num, Num, JoinOptions>()
+        .Sink<CollectStage, Num, CollectOptions>()
+        .Transform<TextStage, Text, Text, NoOptions>()
+        .Transform<AutoStage, Num, Num, AutoOptions>()
+        .Transform<CountedStage, Num, Num, NoOptions>();
 
     /// <summary>Job files are named job.yaml in the current folder, so diagnostics read "job.yaml:LINE:COL: …".</summary>
     public const string JobFile = "job.yaml";

@@ -301,14 +301,41 @@ public sealed class TextStage : TransformStage<Text, Text, NoOptions>
     public override ValueTask<Text> ProcessAsync(Text item, ItemContext context) => ValueTask.FromResult(item);
 }
 
-public sealed class AutoOptions
+public sealed class AutoOptions : IAutoWorkers
 {
+    public int AutoWorkers => 3;
+
     [Option("Probe tag.")] public string Tag { get; init; } = "";
 }
 
 [Stage("test.auto", "A transform whose 'auto' workers means 3.", DefaultWorkers = "auto")]
 public sealed class AutoStage : TransformStage<Num, Num, AutoOptions>
 {
-    public override int AutoWorkers => 3;
+    public override ValueTask<Num> ProcessAsync(Num item, ItemContext context) => ValueTask.FromResult(item);
+}
+
+/// <summary>Counts its instances: the compiler must make none, a run one.</summary>
+[Stage("test.counted", "A transform that counts how often it is instantiated.")]
+public sealed class CountedStage : TransformStage<Num, Num, NoOptions>
+{
+    public static int Instances;
+    public CountedStage() => Interlocked.Increment(ref Instances);
+    public override ValueTask<Num> ProcessAsync(Num item, ItemContext context) => ValueTask.FromResult(item);
+}
+
+public sealed class ClashOptions
+{
+    [Option("Redeclares a common key.")] public int Workers { get; init; }
+}
+
+[Stage("test.clash", "Declares an option every stage has already.")]
+public sealed class ClashStage : TransformStage<Num, Num, ClashOptions>
+{
+    public override ValueTask<Num> ProcessAsync(Num item, ItemContext context) => ValueTask.FromResult(item);
+}
+
+/// <summary>No [Stage] attribute: cannot be registered.</summary>
+public sealed class UnnamedStage : TransformStage<Num, Num, NoOptions>
+{
     public override ValueTask<Num> ProcessAsync(Num item, ItemContext context) => ValueTask.FromResult(item);
 }

@@ -30,7 +30,7 @@ public sealed class SeenSink : SinkStage<FileItem, SeenOptions>
 /// <summary>files.list through real jobs over real folders: listing, filters, errors, and watch mode.</summary>
 public class LocalListTests
 {
-    private static readonly StageRegistry Registry = new StageRegistry().Add(typeof(FilesFamily).Assembly).Add(typeof(SeenSink).Assembly);
+    private static readonly StageRegistry Registry = new StageRegistry().AddFiles().Sink<SeenSink, FileItem, SeenOptions>();
 
     private static string TempDir()
     {

@@ -85,7 +85,7 @@ public sealed class LocalReadTests : IDisposable
               keep:
                 type: test.collect
             """);
-        var registry = new StageRegistry().Add(typeof(FilesFamily).Assembly).Add(typeof(CollectStage));
+        var registry = new StageRegistry().AddFiles().Sink<CollectStage, FileContent, NoOptions>();
         var graph = GraphCompiler.Compile(new JobLoader(registry, _ => null).Load(job));
         CollectStage.Items.Clear();
         var result = await new PipelineRunner(graph, Path.Combine(_dir, "out-" + mode), cacheDisabled: true).RunAsync();

@@ -4,6 +4,7 @@ using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using QcPipeline.Files;
+using QcPipeline.Sftp;
 using QcPipeline.Vision;
 
 namespace QcPipeline.Inspection.Tests;
@@ -16,8 +17,7 @@ internal sealed class Harness : IDisposable
     public string Dir { get; }
     public string Out => Path.Combine(Dir, "out");
 
-    public static StageRegistry Registry() => new StageRegistry().Add(typeof(InspectionFamily).Assembly).Add(typeof(FilesFamily).Assembly)
-        .Add(typeof(QcPipeline.Sftp.SftpFamily).Assembly);
+    public static StageRegistry Registry() => new StageRegistry().AddInspection().AddFiles().AddSftp();
 
     public string Path_(string relative) => Path.Combine(Dir, relative);
 

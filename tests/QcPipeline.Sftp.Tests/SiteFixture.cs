@@ -9,8 +9,9 @@ namespace QcPipeline.Sftp.Tests;
 /// <summary>A generated site (folders of JPEG-shaped files: metadata segments, then "image data") served by sshd.</summary>
 public sealed class Site : IDisposable
 {
-    public static readonly StageRegistry Registry = new StageRegistry()
-        .Add(typeof(SftpFetchStage).Assembly).Add(typeof(Site).Assembly);
+    public static readonly StageRegistry Registry = new StageRegistry().AddSftp()
+        .Sink<CollectSink, FileContent, CollectOptions>()
+        .Transform<DeleteStage, FileItem, FileItem, DeleteOptions>();
 
     public Site(int folders = 3, int perFolder = 40, int imageBytes = 200_000, int maxStartups = 100, string? loginUser = null)
     {

@@ -27,9 +27,7 @@ public sealed class LocalPipelineTests : IDisposable
         if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
     }
 
-    private static StageRegistry Registry() => new StageRegistry()
-        .Add(typeof(QcPipeline.Files.FilesFamily).Assembly)
-        .Add(typeof(SiteScanFamily).Assembly);
+    private static StageRegistry Registry() => QcPipeline.Files.FilesFamily.AddFiles(new StageRegistry()).AddSiteScan();
 
     private async Task<(RunResult Result, string Out)> RunAsync(string name, bool noCache = false, string mode = "header", string gpsExtra = "")
     {

@@ -58,9 +58,12 @@ public sealed class TestPipeline : IDisposable
           collect: { type: test.collect }
         """;
 
-    public static StageRegistry Registry() => new StageRegistry()
-        .Add(typeof(QcPipeline.Files.FilesFamily).Assembly)
-        .Add(typeof(ReadStage).Assembly);
+    public static StageRegistry Registry() => QcPipeline.Files.FilesFamily.AddFiles(new StageRegistry())
+        .Transform<ReadStage, FileItem, Doc, ReadOptions>()
+        .FanOut<SplitStage, Doc, Line, NoOptions>()
+        .Transform<CheckStage, Line, Line, NoOptions>()
+        .Join<JoinLines, Line, Summary, NoOptions>()
+        .Sink<CollectSink, Summary, NoOptions>();
 
     public PipelineGraph Compile(string telemetry, IReadOnlyList<string>? overrides = null) =>
         GraphCompiler.Compile(new JobLoader(Registry()).Parse(Yaml(telemetry), Path.Combine(Root, "job.yaml"), overrides));

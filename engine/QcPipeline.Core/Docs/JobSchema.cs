@@ -114,8 +114,12 @@ public static class JobSchema
         if (t == typeof(double)) return Num("number");
         if (t == typeof(bool)) return new JsonObject { ["type"] = "boolean" };
         if (t == typeof(TimeSpan))
-            return new JsonObject { ["anyOf"] = new JsonArray(new JsonObject { ["type"] = "number", ["minimum"] = 0 },
+        {
+            var (lo, hi) = o?.DurationRange ?? (TimeSpan.Zero, Duration.Longest);
+            return new JsonObject { ["anyOf"] = new JsonArray(
+                new JsonObject { ["type"] = "number", ["minimum"] = lo.TotalSeconds, ["maximum"] = hi.TotalSeconds },
                 new JsonObject { ["type"] = "string", ["pattern"] = @"^\d+(\.\d+)?(ms|s|m|h)?$" }) };
+        }
         if (t == typeof(Workers))
             return new JsonObject { ["anyOf"] = new JsonArray(new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = 256 },
                 new JsonObject { ["const"] = "auto" }) };

@@ -1,5 +1,6 @@
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Options;
+using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 
 namespace QcPipeline.Core.Graph;
@@ -11,15 +12,16 @@ namespace QcPipeline.Core.Graph;
 /// </summary>
 public static class GraphCompiler
 {
+    /// <summary>A stage's input queue holds this many items per worker by default…</summary>
+    public const int CapacityPerWorker = 4;
+
+    /// <summary>…and at least this many.</summary>
+    public const int MinCapacity = 16;
+
     public static PipelineGraph Compile(JobDefinition job)
     {
         var diags = new DiagnosticBag();
-        var nodes = job.Stages.Where(s => s.Descriptor is not null).Select(s =>
-        {
-            var stage = s.Descriptor!.Create();
-            stage.Attach(s.Options, null!);
-            return new GraphNode(s, stage);
-        }).ToList();
+        var nodes = job.Stages.Where(s => s.Descriptor is not null).Select(s => new GraphNode(s)).ToList();
         var byName = nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
 
         Link(nodes, byName, diags);
@@ -34,11 +36,14 @@ public static class GraphCompiler
         {
             var w = n.Definition.Common.Workers;
             n.Workers = n.Descriptor.Shape is StageShape.Sink or StageShape.Join or StageShape.Source ? 1
-                : w.IsAuto ? Math.Max(1, n.Stage.AutoWorkers) : w.Count;
-            if (w.IsAuto && n.Upstream is [{ Stage: IBoundedFanOut fanOut }] && fanOut.MostChildren() is int most)
+                : w.IsAuto ? n.Descriptor.AutoWorkers(n.Definition.Options) : w.Count;
+            if (w.IsAuto && n.Upstream is [var up] && up.Descriptor.MostChildren(up.Definition.Options) is int most)
                 n.Workers = Math.Clamp(most, 1, n.Workers);
             var cap = n.Definition.Common.Capacity;
-            n.Capacity = cap > 0 ? cap : Math.Max(16, 4 * n.Workers);
+            n.Capacity = cap > 0 ? cap : Math.Max(MinCapacity, CapacityPerWorker * n.Workers);
+            if (n.Descriptor.Shape is StageShape.Transform or StageShape.PooledTransform)
+                n.Policy = StagePolicy.Build(n.Definition.Common, (key, message) =>
+                    diags.Add(job.Locations.Of(n.Definition.Common, key, n.Definition.Location), message)) ?? StagePolicy.None;
         }
         if (diags.HasErrors) throw new JobInvalidException(diags.Sorted().ToList());
         return new PipelineGraph(job, nodes);

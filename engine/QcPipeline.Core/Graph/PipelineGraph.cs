@@ -3,16 +3,13 @@ using QcPipeline.Core.Stages;
 
 namespace QcPipeline.Core.Graph;
 
-/// <summary>One stage in the compiled graph, with its links and resolved parallelism.</summary>
+/// <summary>One stage in the compiled graph: its definition, links, resolved parallelism and execution
+/// policy. No stage instance: the runtime makes one per run from the descriptor.</summary>
 public sealed class GraphNode
 {
-    internal GraphNode(StageDefinition definition, IStageLifecycle stage)
-    {
-        Definition = definition; Stage = stage;
-    }
+    internal GraphNode(StageDefinition definition) => Definition = definition;
 
     public StageDefinition Definition { get; }
-    public IStageLifecycle Stage { get; }
     public string Name => Definition.Name;
     public StageDescriptor Descriptor => Definition.Descriptor!;
     public List<GraphNode> Upstream { get; } = [];
@@ -25,6 +22,9 @@ public sealed class GraphNode
     public int Capacity { get; internal set; }
 
     public bool WorkersAuto => Definition.Common.Workers.IsAuto;
+
+    /// <summary>How each item is executed (retries, timeout): a Polly pipeline built by the compiler.</summary>
+    public Runtime.StagePolicy Policy { get; internal set; } = Runtime.StagePolicy.None;
 }
 
 /// <summary>A job compiled into a checked graph of stages, ready to run.</summary>

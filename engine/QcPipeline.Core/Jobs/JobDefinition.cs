@@ -1,3 +1,4 @@
+using QcPipeline.Core.Options;
 using QcPipeline.Core.Stages;
 
 namespace QcPipeline.Core.Jobs;
@@ -10,6 +11,10 @@ public sealed class JobDefinition
     public required JobOptions Options { get; init; }
     public required IReadOnlyDictionary<string, object> Connections { get; init; }
     public required IReadOnlyList<StageDefinition> Stages { get; init; }
+
+    /// <summary>Where each option was written (for problems found after binding).</summary>
+    public required OptionLocations Locations { get; init; }
+
     public string Name => Options.Job;
 }
 

@@ -39,8 +39,6 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
         });
 
         var job = (JobOptions)OptionBinder.Bind(typeof(JobOptions), root, ctx, "the job", JobOptions.SectionKeys);
-        if (!ErrorBudgetParser.TryParse(job.ErrorBudget, out _, out _))
-            diags.Add(ctx.Locate(ValueOf(root, "error_budget") ?? root), $"error_budget '{job.ErrorBudget}' is not a count (10) or a share (5%)");
 
         var connections = BindConnections(ValueOf(root, "connections"), ctx);
         ctx.ResolveConnection = (name, type, where) =>
@@ -63,7 +61,7 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
         return new JobDefinition
         {
             File = Path.GetFullPath(file), Directory = ctx.BaseDirectory, Options = job,
-            Connections = connections, Stages = stages,
+            Connections = connections, Stages = stages, Locations = ctx.Locations,
         };
     }
 

@@ -11,7 +11,7 @@ public sealed class OutputOptions
     [Option("Write report.html, a self-contained run report, into the output folder.")]
     public bool Report { get; init; } = true;
 
-    [Option("Per-item timings kept for the report's timeline (the first this many; 0: none).", Min = 0, Max = 10_000_000)]
+    [Option("Per-item timings kept for the report's timeline, at most (0: none); a longer run keeps a sample of whole items spread over the run, so memory stays flat.", Min = 0, Max = 10_000_000)]
     public int TimelineLimit { get; init; } = 200_000;
 }
 
@@ -41,7 +41,7 @@ public sealed class TelemetryOptions
 }
 
 /// <summary>The top of a job file, beside its `connections` and `stages`.</summary>
-public sealed class JobOptions
+public sealed class JobOptions : IValidatedOptions
 {
     [Option("The job's name: output folders, traces and reports carry it.", Required = true)]
     public string Job { get; init; } = "";
@@ -64,6 +64,13 @@ public sealed class JobOptions
     /// <summary>Keys handled beside the declared ones.</summary>
     public static readonly string[] SectionKeys = ["connections", "stages"];
 
+    /// <inheritdoc/>
+    public void Validate(OptionsCheck check)
+    {
+        if (!ErrorBudgetParser.TryParse(ErrorBudget, out _, out _))
+            check.Error("error_budget", $"error_budget '{ErrorBudget}' is not a count (10) or a share (5%)");
+    }
+
     /// <summary>True when <paramref name="failed"/> of <paramref name="total"/> items exceed the budget.</summary>
     public bool BudgetExceeded(long failed, long total)
     {
@@ -72,8 +79,10 @@ public sealed class JobOptions
     }
 }
 
+/// <summary>Reads an error budget: a count ("10") or a share ("5%").</summary>
 public static class ErrorBudgetParser
 {
+    /// <summary>The count, or the share in percent; false when the text is neither.</summary>
     public static bool TryParse(string text, out long count, out double? percent)
     {
         count = 0; percent = null;

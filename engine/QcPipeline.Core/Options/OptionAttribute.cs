@@ -17,6 +17,12 @@ public sealed class OptionAttribute(string doc) : Attribute
     /// <summary>Inclusive upper bound for numbers (NaN: none).</summary>
     public double Max { get; init; } = double.NaN;
 
+    /// <summary>Inclusive lower bound for a duration, written as in YAML ("10ms"; null: zero).</summary>
+    public string? MinDuration { get; init; }
+
+    /// <summary>Inclusive upper bound for a duration, written as in YAML ("1h"; null: <see cref="Duration.Longest"/>).</summary>
+    public string? MaxDuration { get; init; }
+
     /// <summary>The only values allowed for a string option (null: any).</summary>
     public string[]? Allowed { get; init; }
 

@@ -24,6 +24,9 @@ public sealed class BindContext(string file, string baseDirectory, DiagnosticBag
 
     /// <summary>Values whose ${VAR} could not be expanded: already reported, so not checked again (no follow-on errors).</summary>
     internal HashSet<YamlNode> Unresolved { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Where each bound section's keys were written.</summary>
+    public OptionLocations Locations { get; } = new();
 }
 
 /// <summary>Marks an options class as a connection type, so a stage option of that class may name a connection.</summary>
@@ -48,6 +51,8 @@ public static class OptionBinder
         var target = Activator.CreateInstance(sectionType)!;
         var specs = OptionSpec.For(sectionType);
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var keys = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
+        var bound = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (keyNode, valueNode) in map.Children)
         {
             var key = (keyNode as YamlScalarNode)?.Value ?? "";
@@ -61,6 +66,7 @@ public static class OptionBinder
                 continue;
             }
             if (!seen.Add(key)) { ctx.Error(keyNode, $"'{key}' is given twice in {where}"); continue; }
+            keys[key] = ctx.Locate(valueNode);
             if (ctx.Unresolved.Contains(valueNode)) continue;
             if (IsEmpty(valueNode))
             {
@@ -68,10 +74,15 @@ public static class OptionBinder
                 continue;
             }
             var value = Convert(spec.Type, valueNode, ctx, spec, $"'{key}' in {where}");
-            if (value is not null) spec.Property.SetValue(target, value);
+            if (value is null) continue;
+            spec.Property.SetValue(target, value);
+            bound.Add(key);
         }
         foreach (var spec in specs.Where(s => s.Required && !seen.Contains(s.Name)))
             ctx.Diagnostics.Add(ctx.Locate(map), $"{where} needs '{spec.Name}' ({spec.Doc})");
+        ctx.Locations.Record(target, ctx.Locate(map), keys);
+        // Cross-field checks see a refused value as not given (no follow-on errors).
+        if (target is IValidatedOptions validated) validated.Validate(new OptionsCheck(ctx, map, where, bound));
         return target;
     }
 
@@ -162,9 +173,18 @@ public static class OptionBinder
         }
         if (type == typeof(TimeSpan))
         {
-            if (Duration.TryParse(text, out var t)) return t;
-            problem = $"'{text}' is not a duration (like 500ms, 30s, 5m)";
-            return null;
+            if (!Duration.TryParse(text, out var t))
+            {
+                problem = $"'{text}' is not a duration (like 500ms, 30s, 5m)";
+                return null;
+            }
+            var (lo, hi) = spec?.DurationRange ?? (TimeSpan.Zero, Duration.Longest);
+            if (t < lo || t > hi)
+            {
+                problem = $"{text} is out of range ({spec?.RangeText ?? $"<= {Duration.Format(hi)}"})";
+                return null;
+            }
+            return t;
         }
         if (type == typeof(Workers))
         {

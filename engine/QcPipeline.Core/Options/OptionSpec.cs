@@ -87,12 +87,28 @@ public sealed class OptionSpec
         _ => v.ToString() ?? "",
     };
 
+    /// <summary>The range a duration option allows: its declared bounds, else zero to <see cref="Duration.Longest"/>.</summary>
+    public (TimeSpan Min, TimeSpan Max) DurationRange
+    {
+        get
+        {
+            static TimeSpan Read(string? text, TimeSpan otherwise) =>
+                text is not null && Duration.TryParse(text, out var t) ? t : otherwise;
+            return (Read(Attribute.MinDuration, TimeSpan.Zero), Read(Attribute.MaxDuration, Duration.Longest));
+        }
+    }
+
     /// <summary>The allowed range or values as text, e.g. "1..64" (empty when unrestricted).</summary>
     public string RangeText
     {
         get
         {
             if (Attribute.Allowed is { } allowed) return string.Join(" | ", allowed);
+            if ((Nullable.GetUnderlyingType(Type) ?? Type) == typeof(TimeSpan))
+            {
+                var (lo, hi) = DurationRange;
+                return lo == TimeSpan.Zero ? $"<= {Duration.Format(hi)}" : $"{Duration.Format(lo)}..{Duration.Format(hi)}";
+            }
             var min = Attribute.Min; var max = Attribute.Max;
             if (double.IsNaN(min) && double.IsNaN(max)) return "";
             string F(double x) => x.ToString(CultureInfo.InvariantCulture);

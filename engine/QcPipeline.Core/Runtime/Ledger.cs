@@ -4,7 +4,19 @@ using QcPipeline.Core.Stages;
 namespace QcPipeline.Core.Runtime;
 
 /// <summary>How a source item ended.</summary>
-public enum ItemState { Pending, Processed, Failed, Skipped, Cancelled }
+public enum ItemState
+{
+    /// <summary>Still in the graph.</summary>
+    Pending,
+    /// <summary>Reached the end of every branch it took.</summary>
+    Processed,
+    /// <summary>A stage failed on it (the first failure is its reason).</summary>
+    Failed,
+    /// <summary>A stage skipped it on purpose.</summary>
+    Skipped,
+    /// <summary>The run stopped or gave up before it was done.</summary>
+    Cancelled,
+}
 
 /// <summary>
 /// One item a source produced, followed to its end. Fan-out, broadcast and joins change how many
@@ -19,11 +31,23 @@ public sealed class RootItem
     }
 
     internal int Outstanding = 1;
+
+    /// <summary>The run's number for the item (1, 2, …, in the order sources produced them).</summary>
     public long Id { get; }
+
+    /// <summary>The item's key as its source produced it.</summary>
     public string Key { get; }
+
+    /// <summary>The stage that produced it.</summary>
     public string Source { get; }
+
+    /// <summary>How it ended (Pending while it is in the graph).</summary>
     public ItemState State { get; internal set; }
+
+    /// <summary>Why it failed (the first failure wins).</summary>
     public Failure? Failure { get; internal set; }
+
+    /// <summary>Why it was skipped.</summary>
     public string? SkipReason { get; internal set; }
 
     /// <summary>The item as its source produced it (for result caches); dropped when the item ends.</summary>
@@ -40,7 +64,7 @@ public sealed class RootItem
 internal sealed class Ledger
 {
     private readonly ConcurrentDictionary<long, RootItem> _open = new();
-    private readonly ConcurrentQueue<RootItem> _unsuccessful = new();
+    private readonly ConcurrentQueue<ItemReport> _unsuccessful = new();
     private long _nextId;
     private long _produced, _processed, _failed, _skipped, _cancelled;
 
@@ -53,8 +77,9 @@ internal sealed class Ledger
     public long Cancelled => Interlocked.Read(ref _cancelled);
     public long Open => _open.Count;
 
-    /// <summary>Failed, skipped and cancelled items, in the order they ended.</summary>
-    public IEnumerable<RootItem> Unsuccessful => _unsuccessful;
+    /// <summary>Failed, skipped and cancelled items, in the order they ended: one small record each (the item
+    /// itself is not kept once it ends, so a long run's memory does not grow with its items).</summary>
+    public IEnumerable<ItemReport> Unsuccessful => _unsuccessful;
 
     public RootItem Create(string key, string source, Func<long, bool> traced)
     {
@@ -110,10 +135,18 @@ internal sealed class Ledger
         switch (root.State)
         {
             case ItemState.Processed: Interlocked.Increment(ref _processed); break;
-            case ItemState.Failed: Interlocked.Increment(ref _failed); _unsuccessful.Enqueue(root); break;
-            case ItemState.Skipped: Interlocked.Increment(ref _skipped); _unsuccessful.Enqueue(root); break;
-            default: Interlocked.Increment(ref _cancelled); _unsuccessful.Enqueue(root); break;
+            case ItemState.Failed: Interlocked.Increment(ref _failed); _unsuccessful.Enqueue(Report(root)); break;
+            case ItemState.Skipped: Interlocked.Increment(ref _skipped); _unsuccessful.Enqueue(Report(root)); break;
+            default: Interlocked.Increment(ref _cancelled); _unsuccessful.Enqueue(Report(root)); break;
         }
         Finished?.Invoke(root);
     }
+
+    private static readonly string[] StateNames = Enum.GetNames<ItemState>().Select(n => n.ToLowerInvariant()).ToArray();
+
+    /// <summary>The state as run.json and the report write it ("failed").</summary>
+    public static string Name(ItemState state) => StateNames[(int)state];
+
+    private static ItemReport Report(RootItem r) =>
+        new(r.Key, Name(r.State), r.Failure?.Stage, r.Failure?.Reason ?? r.SkipReason, r.Failure?.Attempts ?? 0);
 }

@@ -136,7 +136,7 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
         {
             slot.Resource = null;
             Interlocked.Decrement(ref _openCount);
-            try { r.Dispose(); } catch (Exception) { /* already broken */ }
+            DisposeQuietly(r, slot.Index);
         }
         bool keep;
         lock (_gate) keep = _slots.Contains(slot);
@@ -153,7 +153,12 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
             if (s.Resource is { } r)
             {
                 try { action(r); }
-                catch (Exception) { Return(s, broken: true); continue; }
+                catch (Exception e)
+                {
+                    _warn($"keepalive on connection {s.Index + 1} failed ({e.Message}); it is reopened when next used");
+                    Return(s, broken: true);
+                    continue;
+                }
             }
             _free.Writer.TryWrite(s);
         }
@@ -161,6 +166,13 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
 
     /// <summary>Every resource currently open (to abort blocked calls on shutdown).</summary>
     public IReadOnlyList<T> Snapshot() { lock (_gate) return _slots.Select(s => s.Resource).OfType<T>().ToList(); }
+
+    // Closing a resource is best effort (it may be broken already); a failure is said, not thrown.
+    private void DisposeQuietly(T resource, int index)
+    {
+        try { resource.Dispose(); }
+        catch (Exception e) { _warn($"closing connection {index + 1} failed: {e.Message}"); }
+    }
 
     public ValueTask DisposeAsync()
     {
@@ -172,7 +184,7 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
             {
                 s.Resource = null;
                 Interlocked.Decrement(ref _openCount);
-                try { r.Dispose(); } catch (Exception) { /* closing is best effort */ }
+                DisposeQuietly(r, s.Index);
             }
         }
         _free.Writer.TryComplete();

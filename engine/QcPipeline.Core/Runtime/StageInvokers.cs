@@ -4,7 +4,7 @@ namespace QcPipeline.Core.Runtime;
 
 /// <summary>
 /// Calls a stage of any shape without the runtime knowing its item types: one small generic class per
-/// shape, made once per stage by reflection, casts at the boundary.
+/// shape, made by the stage's descriptor (whose registration names the types), casts at the boundary.
 /// </summary>
 internal abstract class StageInvoker
 {
@@ -29,29 +29,6 @@ internal abstract class StageInvoker
                : new(e.Key, default, e.Failure, e.SkipReason, e.Value);
 
     private InvalidOperationException Wrong() => new($"{GetType().Name}: not this stage's shape");
-
-    public static StageInvoker For(StageDescriptor d, IStageLifecycle stage)
-    {
-        var args = stage.GetType();
-        Type generic = d.Shape switch
-        {
-            StageShape.Source => typeof(SourceInvoker<,>).MakeGenericType(d.OutputType!, d.OptionsType),
-            StageShape.Transform => typeof(TransformInvoker<,,>).MakeGenericType(d.InputType!, d.OutputType!, d.OptionsType),
-            StageShape.PooledTransform => typeof(PooledInvoker<,,,>).MakeGenericType(d.InputType!, d.OutputType!, d.OptionsType, ResourceType(args)),
-            StageShape.FanOut => typeof(FanOutInvoker<,,>).MakeGenericType(d.InputType!, d.OutputType!, d.OptionsType),
-            StageShape.Join => typeof(JoinInvoker<,,>).MakeGenericType(d.InputType!, d.OutputType!, d.OptionsType),
-            StageShape.Sink => typeof(SinkInvoker<,>).MakeGenericType(d.InputType!, d.OptionsType),
-            _ => throw new ArgumentOutOfRangeException(nameof(d)),
-        };
-        return (StageInvoker)Activator.CreateInstance(generic, stage)!;
-    }
-
-    private static Type ResourceType(Type t)
-    {
-        for (var b = t.BaseType; b is not null; b = b.BaseType)
-            if (b.IsGenericType && b.GetGenericTypeDefinition() == typeof(PooledTransformStage<,,,>)) return b.GetGenericArguments()[3];
-        throw new ArgumentException(t.Name);
-    }
 }
 
 internal sealed class SourceInvoker<TOut, TOpt>(SourceStage<TOut, TOpt> stage) : StageInvoker

@@ -14,7 +14,7 @@ public enum ErrorPolicy
 }
 
 /// <summary>Retries of a failing item, with exponential backoff and jitter.</summary>
-public sealed class RetryOptions
+public sealed class RetryOptions : IValidatedOptions
 {
     [Option("Attempts per item, the first one included (1: no retry). Only transient errors are retried.", Min = 1, Max = 100)]
     public int Attempts { get; init; } = 3;
@@ -24,11 +24,21 @@ public sealed class RetryOptions
 
     [Option("Longest delay between two attempts.")]
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <inheritdoc/>
+    public void Validate(OptionsCheck check)
+    {
+        if (check.IsSet("backoff") && check.IsSet("max_backoff") && Backoff > MaxBackoff)
+            check.Error("max_backoff", $"'max_backoff' in {check.Where} ({Duration.Format(MaxBackoff)}) is shorter than 'backoff' ({Duration.Format(Backoff)})");
+    }
 }
 
 /// <summary>The keys every stage has, whatever its type.</summary>
-public sealed class CommonStageOptions
+public sealed class CommonStageOptions : IValidatedOptions
 {
+    /// <summary>The shortest timeout an attempt can have (what Polly's timeout accepts).</summary>
+    public static readonly TimeSpan ShortestTimeout = TimeSpan.FromMilliseconds(10);
+
     [Option("The stage type (see `qcpipeline stages`).", Required = true)]
     public string Type { get; init; } = "";
 
@@ -44,11 +54,18 @@ public sealed class CommonStageOptions
     [Option("Retries of items that fail with a transient error.")]
     public RetryOptions Retry { get; init; } = new();
 
-    [Option("Longest time one attempt at one item may take (none: no limit).")]
+    [Option("Longest time one attempt at one item may take (0 or none: no limit; else at least 10ms).")]
     public TimeSpan Timeout { get; init; }
 
     [Option("What a failed item does to the run.")]
     public ErrorPolicy OnError { get; init; } = ErrorPolicy.Continue;
+
+    /// <inheritdoc/>
+    public void Validate(OptionsCheck check)
+    {
+        if (Timeout > TimeSpan.Zero && Timeout < ShortestTimeout)
+            check.Error("timeout", $"'timeout' in {check.Where}: {Duration.Format(Timeout)} is too short (0 for none, else at least {Duration.Format(ShortestTimeout)})");
+    }
 
     /// <summary>The YAML names of these keys, which stage types may not reuse.</summary>
     public static IReadOnlyCollection<string> Names { get; } = OptionSpec.For(typeof(CommonStageOptions)).Select(s => s.Name).ToHashSet();

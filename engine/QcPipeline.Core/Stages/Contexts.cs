@@ -118,11 +118,12 @@ public sealed class JoinGroup<T>(string parentKey, IReadOnlyList<Outcome<T>> ite
 }
 
 /// <summary>Services shared by the stages of one run; created on first use, disposed at the end of the run.</summary>
-public sealed class RunServices : IAsyncDisposable
+public sealed class RunServices(Action<string>? warn = null) : IAsyncDisposable
 {
     private readonly Dictionary<string, object> _services = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    /// <summary>The service of this key, made by <paramref name="create"/> on first use.</summary>
     public async Task<T> GetOrCreateAsync<T>(string key, Func<CancellationToken, Task<T>> create, CancellationToken ct) where T : class
     {
         await _gate.WaitAsync(ct).ConfigureAwait(false);
@@ -138,14 +139,18 @@ public sealed class RunServices : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var s in _services.Values.Reverse())
+        foreach (var (key, s) in _services.Reverse())
         {
             try
             {
                 if (s is IAsyncDisposable ad) await ad.DisposeAsync().ConfigureAwait(false);
                 else if (s is IDisposable d) d.Dispose();
             }
-            catch (Exception) { /* a service that fails to close must not hide the run's result */ }
+            catch (Exception e)
+            {
+                // A service that fails to close must not hide the run's result: said, not thrown.
+                warn?.Invoke($"closing {key} failed: {e.Message}");
+            }
         }
         _services.Clear();
     }

@@ -2,8 +2,9 @@ namespace QcPipeline.Core.Stages;
 
 /// <summary>
 /// What every stage type shares. A stage type is a class with <see cref="StageAttribute"/> deriving from
-/// one of the shapes below; its options class declares its options once (see Options.OptionAttribute).
-/// One instance serves the whole run; ProcessAsync may run on several workers at once.
+/// one of the shapes below, registered by its family (see <see cref="StageRegistry"/>); its options class
+/// declares its options once (see Options.OptionAttribute). One instance serves one run; ProcessAsync may
+/// run on several workers at once.
 /// </summary>
 public abstract class Stage<TOptions> : IStageLifecycle where TOptions : class, new()
 {
@@ -20,19 +21,22 @@ public abstract class Stage<TOptions> : IStageLifecycle where TOptions : class, 
 
     /// <summary>Failures worth another attempt (with backoff); others fail the item at once.</summary>
     public virtual bool IsTransient(Exception error) => error is TimeoutException or IOException;
-
-    /// <summary>What "workers: auto" means for this stage (for pooled stages: the most resources).</summary>
-    public virtual int AutoWorkers => Environment.ProcessorCount;
 }
 
 /// <summary>The engine's view of a stage instance, whatever its shape.</summary>
 public interface IStageLifecycle
 {
+    /// <summary>Gives the instance its bound options and its run's context (once, before it starts).</summary>
     void Attach(object options, StageContext context);
+
+    /// <summary>Called once before items flow.</summary>
     ValueTask StartAsync(CancellationToken ct);
+
+    /// <summary>Called once at the end of the run.</summary>
     ValueTask StopAsync();
+
+    /// <summary>Whether an attempt that failed with <paramref name="error"/> is worth another.</summary>
     bool IsTransient(Exception error);
-    int AutoWorkers { get; }
 }
 
 /// <summary>Produces the items of a run (e.g. lists files). Stops when its token is cancelled.</summary>

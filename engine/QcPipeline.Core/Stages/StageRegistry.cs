@@ -1,93 +1,86 @@
 using System.Reflection;
 using QcPipeline.Core.Options;
+using QcPipeline.Core.Runtime;
 
 namespace QcPipeline.Core.Stages;
 
-/// <summary>How a stage moves items.</summary>
-public enum StageShape { Source, Transform, PooledTransform, FanOut, Join, Sink }
-
-/// <summary>One registered stage type: its name, shape, item types and options class.</summary>
-public sealed class StageDescriptor
-{
-    internal StageDescriptor(Type stageClass, StageAttribute attr, StageShape shape, Type? input, Type? output, Type options)
-    {
-        StageClass = stageClass; Name = attr.Type; Summary = attr.Summary; Shape = shape;
-        InputType = input; OutputType = output; OptionsType = options; DefaultWorkers = attr.DefaultWorkers;
-    }
-
-    public Type StageClass { get; }
-    public string Name { get; }
-    public string Summary { get; }
-    public StageShape Shape { get; }
-
-    /// <summary>The item type the stage reads (null for sources).</summary>
-    public Type? InputType { get; }
-
-    /// <summary>The item type the stage writes (null for sinks).</summary>
-    public Type? OutputType { get; }
-
-    public Type OptionsType { get; }
-    public string DefaultWorkers { get; }
-    public IReadOnlyList<OptionSpec> Options => OptionSpec.For(OptionsType);
-
-    public IStageLifecycle Create() => (IStageLifecycle)Activator.CreateInstance(StageClass)!;
-}
-
 /// <summary>
-/// The stage and connection types a run may use. The engine knows none itself: each stage family
-/// registers its assembly (see the CLI's catalogue).
+/// The stage and connection types a run may use. The engine knows none itself: each family registers its
+/// types explicitly (one small file per family, e.g. FilesFamily.Register), naming each stage's shape and
+/// item types, which the compiler checks against the class.
 /// </summary>
 public sealed class StageRegistry
 {
     private readonly Dictionary<string, StageDescriptor> _stages = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (Type Type, ConnectionTypeAttribute Attr)> _connections = new(StringComparer.Ordinal);
 
+    /// <summary>Every stage type, by name.</summary>
     public IEnumerable<StageDescriptor> Stages => _stages.Values.OrderBy(s => s.Name, StringComparer.Ordinal);
+
+    /// <summary>Every connection type, by name.</summary>
     public IEnumerable<(string Name, Type OptionsType, string Doc)> Connections =>
         _connections.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => (c.Key, c.Value.Type, c.Value.Attr.Doc));
 
+    /// <summary>The stage type of this name, or null.</summary>
     public StageDescriptor? Find(string type) => _stages.GetValueOrDefault(type);
+
+    /// <summary>The options class of this connection type, or null.</summary>
     public Type? FindConnection(string type) => _connections.TryGetValue(type, out var c) ? c.Type : null;
 
-    /// <summary>Registers every [Stage] class and [ConnectionType] options class of an assembly.</summary>
-    public StageRegistry Add(Assembly assembly)
+    /// <summary>Registers a source.</summary>
+    public StageRegistry Source<TStage, TOut, TOptions>()
+        where TStage : SourceStage<TOut, TOptions>, new() where TOut : IItem where TOptions : class, new() =>
+        Add(new StageDescriptor(typeof(TStage), StageShape.Source, null, typeof(TOut), typeof(TOptions),
+            static () => new TStage(), static s => new SourceInvoker<TOut, TOptions>((TStage)s)));
+
+    /// <summary>Registers a one-to-one stage.</summary>
+    public StageRegistry Transform<TStage, TIn, TOut, TOptions>()
+        where TStage : TransformStage<TIn, TOut, TOptions>, new() where TIn : IItem where TOut : IItem where TOptions : class, new() =>
+        Add(new StageDescriptor(typeof(TStage), StageShape.Transform, typeof(TIn), typeof(TOut), typeof(TOptions),
+            static () => new TStage(), static s => new TransformInvoker<TIn, TOut, TOptions>((TStage)s)));
+
+    /// <summary>Registers a one-to-one stage with a pooled per-worker resource.</summary>
+    public StageRegistry Pooled<TStage, TIn, TOut, TOptions, TResource>()
+        where TStage : PooledTransformStage<TIn, TOut, TOptions, TResource>, new()
+        where TIn : IItem where TOut : IItem where TOptions : class, new() where TResource : class, IDisposable =>
+        Add(new StageDescriptor(typeof(TStage), StageShape.PooledTransform, typeof(TIn), typeof(TOut), typeof(TOptions),
+            static () => new TStage(), static s => new PooledInvoker<TIn, TOut, TOptions, TResource>((TStage)s)));
+
+    /// <summary>Registers a fan-out.</summary>
+    public StageRegistry FanOut<TStage, TIn, TOut, TOptions>()
+        where TStage : FanOutStage<TIn, TOut, TOptions>, new() where TIn : IItem where TOut : IItem where TOptions : class, new() =>
+        Add(new StageDescriptor(typeof(TStage), StageShape.FanOut, typeof(TIn), typeof(TOut), typeof(TOptions),
+            static () => new TStage(), static s => new FanOutInvoker<TIn, TOut, TOptions>((TStage)s)));
+
+    /// <summary>Registers a join.</summary>
+    public StageRegistry Join<TStage, TIn, TOut, TOptions>()
+        where TStage : JoinStage<TIn, TOut, TOptions>, new() where TIn : IItem where TOut : IItem where TOptions : class, new() =>
+        Add(new StageDescriptor(typeof(TStage), StageShape.Join, typeof(TIn), typeof(TOut), typeof(TOptions),
+            static () => new TStage(), static s => new JoinInvoker<TIn, TOut, TOptions>((TStage)s)));
+
+    /// <summary>Registers a sink.</summary>
+    public StageRegistry Sink<TStage, TIn, TOptions>()
+        where TStage : SinkStage<TIn, TOptions>, new() where TIn : IItem where TOptions : class, new() =>
+        Add(new StageDescriptor(typeof(TStage), StageShape.Sink, typeof(TIn), null, typeof(TOptions),
+            static () => new TStage(), static s => new SinkInvoker<TIn, TOptions>((TStage)s)));
+
+    /// <summary>Registers a connection type (an options class with <see cref="ConnectionTypeAttribute"/>).</summary>
+    public StageRegistry Connection<TOptions>() where TOptions : class, new()
     {
-        foreach (var t in assembly.GetTypes().Where(t => !t.IsAbstract))
-        {
-            if (t.GetCustomAttribute<ConnectionTypeAttribute>() is { } conn) _connections[conn.Name] = (t, conn);
-            if (t.GetCustomAttribute<StageAttribute>() is { } attr) Add(t, attr);
-        }
+        var attr = typeof(TOptions).GetCustomAttribute<ConnectionTypeAttribute>()
+            ?? throw new ArgumentException($"{typeof(TOptions).Name} has no [ConnectionType] attribute");
+        _connections[attr.Name] = (typeof(TOptions), attr);
         return this;
     }
 
-    public StageRegistry Add(Type stageClass) =>
-        Add(stageClass, stageClass.GetCustomAttribute<StageAttribute>()
-            ?? throw new ArgumentException($"{stageClass.Name} has no [Stage] attribute"));
-
-    private StageRegistry Add(Type stageClass, StageAttribute attr)
+    private StageRegistry Add(StageDescriptor d)
     {
-        var (shape, input, output, options) = Classify(stageClass);
-        var clash = OptionSpec.For(options).Select(o => o.Name).Intersect(CommonStageOptions.Names).ToList();
+        var clash = d.Options.Select(o => o.Name).Intersect(CommonStageOptions.Names).ToList();
         if (clash.Count > 0)
-            throw new InvalidOperationException($"stage type {attr.Type} redeclares common option(s) {string.Join(", ", clash)}");
-        _stages[attr.Type] = new StageDescriptor(stageClass, attr, shape, input, output, options);
+            throw new InvalidOperationException($"stage type {d.Name} redeclares common option(s) {string.Join(", ", clash)}");
+        if (_stages.TryGetValue(d.Name, out var other) && other.StageClass != d.StageClass)
+            throw new InvalidOperationException($"stage type {d.Name} is registered twice ({other.StageClass.Name}, {d.StageClass.Name})");
+        _stages[d.Name] = d;
         return this;
-    }
-
-    private static (StageShape, Type?, Type?, Type) Classify(Type t)
-    {
-        for (var b = t.BaseType; b is not null; b = b.BaseType)
-        {
-            if (!b.IsGenericType) continue;
-            var def = b.GetGenericTypeDefinition();
-            var a = b.GetGenericArguments();
-            if (def == typeof(SourceStage<,>)) return (StageShape.Source, null, a[0], a[1]);
-            if (def == typeof(TransformStage<,,>)) return (StageShape.Transform, a[0], a[1], a[2]);
-            if (def == typeof(PooledTransformStage<,,,>)) return (StageShape.PooledTransform, a[0], a[1], a[2]);
-            if (def == typeof(FanOutStage<,,>)) return (StageShape.FanOut, a[0], a[1], a[2]);
-            if (def == typeof(JoinStage<,,>)) return (StageShape.Join, a[0], a[1], a[2]);
-            if (def == typeof(SinkStage<,>)) return (StageShape.Sink, a[0], null, a[1]);
-        }
-        throw new ArgumentException($"{t.Name} does not derive from a stage shape (SourceStage, TransformStage, …)");
     }
 }

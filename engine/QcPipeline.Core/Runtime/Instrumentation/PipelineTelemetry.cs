@@ -58,27 +58,3 @@ public static class PipelineTelemetry
         }
     }
 }
-
-/// <summary>A span of an item that was not sampled, kept in case the item fails (failed items are always traced).</summary>
-internal sealed record DeferredSpan(string Stage, string StageType, string Key, int Worker, int Attempts,
-    DateTimeOffset Start, DateTimeOffset End, string Outcome, string? Error, ActivityContext Parent);
-
-/// <summary>When each item ran on which worker of which stage: the run report's timeline.</summary>
-public readonly record struct TimelineEntry(int Stage, int Worker, long RootId, string Key, double StartMs, double EndMs, byte Outcome);
-
-/// <summary>Keeps the first N timeline entries without locks.</summary>
-internal sealed class Timeline(int limit)
-{
-    private readonly TimelineEntry[] _entries = new TimelineEntry[Math.Max(0, limit)];
-    private int _count;
-
-    public void Add(in TimelineEntry e)
-    {
-        if (_entries.Length == 0) return;
-        var i = Interlocked.Increment(ref _count) - 1;
-        if (i < _entries.Length) _entries[i] = e;
-    }
-
-    public IReadOnlyList<TimelineEntry> Entries => new ArraySegment<TimelineEntry>(_entries, 0, Math.Min(_count, _entries.Length));
-    public bool Truncated => _count > _entries.Length;
-}
