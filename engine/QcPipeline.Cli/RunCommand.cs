@@ -1,6 +1,5 @@
 using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
-using QcPipeline.Core.Reports;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Telemetry;
 
@@ -52,7 +51,7 @@ public static class RunCommand
         telemetry.Flush();
         if (job.Outputs.Report)
         {
-            try { RunReportWriter.Write(Path.Combine(output, "report.html"), result, ReportContributions.Collect(graph)); }
+            try { RunReportWriter.Write(Path.Combine(output, "report.html"), result, runner.ReportSections()); }
             catch (Exception e) { console.Warn($"report.html could not be written: {e.Message}"); }
         }
         ConsoleSummary.Print(result);

@@ -16,8 +16,8 @@ public sealed class ReportTests
     private static async Task<(TestPipeline Pipeline, RunResult Result, IReadOnlyList<ReportSection> Sections)> RunAsync(bool failReport = false)
     {
         var p = new TestPipeline(good: 12, bad: 3, badName: OddName);
-        var (result, _, graph) = await p.RunGraphAsync("{ traces: false, metrics: false }", overrides: failReport ? ["stages.collect.fail_report=true"] : null);
-        return (p, result, ReportContributions.Collect(graph));
+        var (result, _, sections) = await p.RunGraphAsync("{ traces: false, metrics: false }", overrides: failReport ? ["stages.collect.fail_report=true"] : null);
+        return (p, result, sections);
     }
 
     [Fact]

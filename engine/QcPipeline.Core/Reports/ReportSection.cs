@@ -1,5 +1,3 @@
-using QcPipeline.Core.Graph;
-
 namespace QcPipeline.Core.Reports;
 
 /// <summary>
@@ -37,21 +35,21 @@ public interface IReportContributor
 
 public static class ReportContributions
 {
-    /// <summary>The sections of every contributing stage, in the job's stage order. A contributor that throws
-    /// becomes a section that says so: the rest of the report is still written.</summary>
-    public static IReadOnlyList<ReportSection> Collect(PipelineGraph graph)
+    /// <summary>The sections of every contributing stage of a run, in the job's stage order. A contributor that
+    /// throws becomes a section that says so: the rest of the report is still written.</summary>
+    public static IReadOnlyList<ReportSection> Collect(IEnumerable<(string Name, object Stage)> stages)
     {
         var sections = new List<ReportSection>();
-        foreach (var node in graph.Nodes)
+        foreach (var (name, stage) in stages)
         {
-            if (node.Stage is not IReportContributor contributor) continue;
+            if (stage is not IReportContributor contributor) continue;
             try { sections.AddRange(contributor.ReportSections()); }
             catch (Exception e)
             {
                 sections.Add(new ReportSection
                 {
-                    Id = "error-" + node.Name, Title = node.Name,
-                    Html = "<p class=\"error\">" + System.Net.WebUtility.HtmlEncode($"{node.Name}'s report section could not be made: {e.Message}") + "</p>",
+                    Id = "error-" + name, Title = name,
+                    Html = "<p class=\"error\">" + System.Net.WebUtility.HtmlEncode($"{name}'s report section could not be made: {e.Message}") + "</p>",
                 });
             }
         }
