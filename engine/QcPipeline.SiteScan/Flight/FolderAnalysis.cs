@@ -6,9 +6,14 @@ public sealed record LineReport(int Index, string Kind, int Photos, string First
     double SpacingM, double? IntervalS, double? RadiusM, string? AltitudeSource, double? AltitudeMinM, double? AltitudeMaxM,
     double? AltitudeSpreadM, double? AltitudeMadM);
 
-public sealed record GapReport(int Line, string After, string Before, LatLon Centre, double LengthM, int MissingPhotos, double? Seconds);
+/// <summary>A gap as summary.json gives it. MissingByFileNumber: how many numbers the camera's file counter skips
+/// between the two (DJI_…_0345_D.JPG, IMG_1234.JPG): 0 means the camera took no photo there (a missed shot), more
+/// that files are missing from the upload; null where the names carry no counter.</summary>
+public sealed record GapReport(int Line, string After, string Before, LatLon Centre, double LengthM, int MissingPhotos, double? Seconds,
+    int? MissingByFileNumber);
 
-public sealed record PauseReport(int Line, string After, string Before, double Seconds);
+/// <summary>A pause as summary.json gives it (MissingByFileNumber as for a gap).</summary>
+public sealed record PauseReport(int Line, string After, string Before, double Seconds, int? MissingByFileNumber);
 
 /// <summary>What flight QC found in one folder (one flight, usually).</summary>
 public sealed class FolderFlight
@@ -87,9 +92,11 @@ public static class FolderAnalysis
         {
             var (lat, lon) = Plane.Unproject(g.Centre, lat0, lon0);
             return new GapReport(g.Line, snapshot[ordered[g.After]].Name, snapshot[ordered[g.Before]].Name, new LatLon(lat, lon),
-                Math.Round(g.LengthM, 2), g.MissingPhotos, double.IsNaN(g.Seconds) ? null : g.Seconds);
+                Math.Round(g.LengthM, 2), g.MissingPhotos, double.IsNaN(g.Seconds) ? null : g.Seconds,
+                FileCounter.Skipped(snapshot[ordered[g.After]].Name, snapshot[ordered[g.Before]].Name));
         }).ToList();
-        var pauseReports = pauses.Select(q => new PauseReport(q.Line, snapshot[ordered[q.After]].Name, snapshot[ordered[q.Before]].Name, q.Seconds)).ToList();
+        var pauseReports = pauses.Select(q => new PauseReport(q.Line, snapshot[ordered[q.After]].Name, snapshot[ordered[q.Before]].Name, q.Seconds,
+            FileCounter.Skipped(snapshot[ordered[q.After]].Name, snapshot[ordered[q.Before]].Name))).ToList();
         var verdict = Verdicts.Judge(photos.Length, positioned.Count, flagged, unreadable, counts, gapReports, overlap, pattern, o);
         return new FolderFlight
         {

@@ -16,7 +16,8 @@ public sealed record Pause(int Line, int After, int Before, double Seconds);
 /// counts whole seconds) also shows gaps in time, wherever they are (a turn, a hover): a step at least
 /// <c>factor</c> intervals long misses dt / interval − 1 photos. Turns are never gaps in themselves: a camera that
 /// shoots in turns leaves photos there at the usual interval; one that does not is not judged by time across
-/// them. A stop of a minute or more (a battery swap) is a pause, unless it also left a hole along a line.
+/// them; and a photo such a camera took on time (under 1.75 intervals after the last) leaves no gap, however far
+/// it is. A stop of a minute or more (a battery swap) is a pause, unless it also left a hole along a line.
 /// </summary>
 public static class GapFinder
 {
@@ -45,6 +46,9 @@ public static class GapFinder
                 var size = Step(lines[line], p, k);
                 if (size > factor * spacing[line]) byDistance = Math.Max(1, (int)Math.Round(size / spacing[line]) - 1);
             }
+            // A camera that shoots at an interval and took this photo on time missed none: a long step is the
+            // drone's speed (or GPS noise), not a lost photo.
+            if (timed && dt < 1.75 * interval - quantum) byDistance = 0;
             var transition = line < 0 && lineOf[k] >= 0 && lineOf[k + 1] >= 0 && lineOf[k] != lineOf[k + 1];
             var byTime = 0;
             if (timed && interval > 0 && dt < breakSeconds && (turnsShot || !transition) && (dt - quantum) / interval >= factor)

@@ -41,7 +41,7 @@ public static class LineFinder
             .SelectMany(l => l.Points.Zip(l.Points.Skip(1), (a, c) => p[a].DistanceTo(p[c]))));
 
     // Orbits: runs that keep turning one way through 270° or more (a few degrees back, GPS noise, are tolerated:
-    // the run ends when it has turned 30° back from its furthest), on a circle.
+    // the run ends when it has turned 60° back from its furthest), on a circle.
     private static List<FlightLine> FindOrbits(IReadOnlyList<Xy> p, double[] d, double[] b, double hover, bool[] inOrbit)
     {
         var n = p.Count;
@@ -63,7 +63,7 @@ public static class LineFinder
                 if (sign == 0 && Math.Abs(sum) >= 15) sign = Math.Sign(sum);
                 if (sign == 0) continue;
                 if (sign * sum > peak) { peak = sign * sum; last = j; }
-                if (peak - sign * sum > 30) break;
+                if (peak - sign * sum > 60) break;
             }
             var (from, to) = (k - 1, last + 1); // the turns k..last join the points k-1..last+1
             if (peak >= 270 && to - from + 1 >= MinOrbitPhotos && FitCircle(p, from, to) is { } circle)

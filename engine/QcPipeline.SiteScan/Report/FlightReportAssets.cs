@@ -24,12 +24,12 @@ internal static class FlightReportAssets
     /// <summary>The body of qcReport.section's draw function: (host, data, report).</summary>
     public const string MapScript = """
         var box = host.querySelector('.map'), el = report.el;
-        var FLAGS = data.flags, folders = data.folders, FAR = 0;
-        FLAGS.forEach(function (f) { if (f[0] === 'far_from_site') FAR = f[1]; });
+        var FLAGS = data.flags, folders = data.folders, OFF = 0; // photos off the map's extent: far away, or at impossible places
+        FLAGS.forEach(function (f) { if (f[0] === 'far_from_site' || f[0] === 'invalid_position') OFF |= f[1]; });
         function firstFlag(bits) { for (var i = 0; i < FLAGS.length; i++) if (bits & FLAGS[i][1]) return FLAGS[i]; return null; }
         var lons = [], lats = [];
         folders.forEach(function (f) {
-          f.points.forEach(function (p) { if (!(p[2] & FAR)) { lons.push(p[0]); lats.push(p[1]); } });
+          f.points.forEach(function (p) { if (!(p[2] & OFF)) { lons.push(p[0]); lats.push(p[1]); } });
           f.path.forEach(function (p) { lons.push(p[0]); lats.push(p[1]); });
         });
         if (lons.length === 0) { el('p', { 'class': 'note' }, box, 'No photo has a position to draw.'); return; }
@@ -38,7 +38,7 @@ internal static class FlightReportAssets
         var W = 1000, H = 640, P = 24, spanX = Math.max((maxLon - minLon) * kx, 1e-9), spanY = Math.max(maxLat - minLat, 1e-9);
         var scale = Math.min((W - 2 * P) / spanX, (H - 2 * P) / spanY);
         function px(lon, lat) {
-          // Photos far from the site sit on the map's edge, in their direction.
+          // Photos far from the site (or at null island) sit on the map's edge, in their direction.
           var x = P + (lon - minLon) * kx * scale, y = H - P - (lat - minLat) * scale;
           return [Math.max(4, Math.min(W - 4, x)), Math.max(4, Math.min(H - 4, y))];
         }
