@@ -10,7 +10,10 @@ var benches = new Dictionary<string, Func<string[], Task>>(StringComparer.Ordina
     ["sftp"] = SftpBench.RunAsync,
     ["site-scan"] = SiteScanBench.RunAsync,
     ["flight-qc"] = FlightQcBench.RunAsync,
+    ["site-memory"] = SiteMemoryBench.RunAsync,
 };
+// The memory benchmark's probe: a process of its own around one CLI run (not a benchmark by itself).
+if (args is ["memory-probe", .. var probed]) { await SiteMemoryBench.ProbeAsync(probed); return 0; }
 var name = args.Length > 0 ? args[0] : null;
 if (name is not null && !benches.ContainsKey(name))
 {

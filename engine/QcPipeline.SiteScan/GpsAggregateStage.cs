@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using QcPipeline.Core.Reports;
 using QcPipeline.Core.Stages;
 using QcPipeline.SiteScan.Output;
@@ -55,20 +54,43 @@ public sealed class GpsAggregateStage : SinkStage<GpsPoint, GpsAggregateOptions>
     public override async ValueTask FlushAsync(CancellationToken ct)
     {
         var site = _site!;
-        site.Finish(Options);
         var dir = Context.OutputDirectory;
         Directory.CreateDirectory(dir);
         var report = new FlightReport(site, Options);
-        await Atomically(Path.Combine(dir, "points.csv"), csv =>
-            Atomically(Path.Combine(dir, "points.geojson"), geo =>
+        using var summary = new SummaryJson(site, Options);
+        var (csvPath, geoPath) = (Path.Combine(dir, "points.csv"), Path.Combine(dir, "points.geojson"));
+        var summaryPath = Path.Combine(dir, "summary.json");
+        var (csvTemp, geoTemp, summaryTemp) = (Temporary(csvPath), Temporary(geoPath), Temporary(summaryPath));
+        try
+        {
+            await using (var csv = new FileStream(csvTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            await using (var geo = new FileStream(geoTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var points = new PointsWriter(csv, geo))
             {
-                PointsWriter.Write(site, Options, csv, geo, report.Add);
-                return Task.CompletedTask;
-            }), ct).ConfigureAwait(false);
-        var summary = SummaryJson.Build(site, Options).ToJsonString(SummaryJson.Out);
-        await Atomically(Path.Combine(dir, "summary.json"), s => s.WriteAsync(Encoding.UTF8.GetBytes(summary), ct).AsTask(), ct).ConfigureAwait(false);
+                // One folder in memory at a time: analysed, written, summed up, let go.
+                foreach (var folder in site.Analyse(Options))
+                {
+                    report.Folder(folder);
+                    points.Folder(folder, site, Options, report.Add);
+                    summary.Add(folder);
+                }
+                points.Finish();
+            }
+            await using (var json = new FileStream(summaryTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+                summary.WriteTo(json);
+            // Outputs appear whole or not at all: a crash mid-write leaves no half file.
+            File.Move(csvTemp, csvPath, overwrite: true);
+            File.Move(geoTemp, geoPath, overwrite: true);
+            File.Move(summaryTemp, summaryPath, overwrite: true);
+        }
+        finally
+        {
+            foreach (var temp in new[] { csvTemp, geoTemp, summaryTemp }) if (File.Exists(temp)) File.Delete(temp);
+        }
         _sections = report.Sections();
     }
+
+    private static string Temporary(string path) => $"{path}.tmp-{Guid.NewGuid():N}";
 
     public override ValueTask StopAsync()
     {
@@ -77,19 +99,4 @@ public sealed class GpsAggregateStage : SinkStage<GpsPoint, GpsAggregateOptions>
     }
 
     public IReadOnlyList<ReportSection> ReportSections() => _sections;
-
-    // Outputs appear whole or not at all: a crash mid-write leaves no half file.
-    private static async Task Atomically(string path, Func<Stream, Task> write, CancellationToken ct = default)
-    {
-        var temp = $"{path}.tmp-{Guid.NewGuid():N}";
-        try
-        {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-                await write(stream).ConfigureAwait(false);
-            ct.ThrowIfCancellationRequested();
-            File.Move(temp, path, overwrite: true);
-        }
-        finally { if (File.Exists(temp)) File.Delete(temp); }
-    }
-
 }

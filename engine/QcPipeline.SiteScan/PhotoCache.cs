@@ -9,8 +9,8 @@ namespace QcPipeline.SiteScan;
 /// <summary>
 /// Remembers each photo's GPS reading between runs, keyed by where it lives (host, path) and what it is (size,
 /// modification time): a photo whose size or time changed is read again. One file per host under the cache
-/// folder, a JSON line per photo. Memory stays small however large the site: only an index (a hash of the path,
-/// size, time and where the line is) is kept, a reading is parsed when it is asked for, and new readings go to a
+/// folder, a JSON line per photo. Memory stays small however large the site: only an index (a hash of the path and
+/// where its line is: sixteen bytes a photo) is kept, a reading is parsed when it is asked for, and new readings go to a
 /// side file as they come. At the end of the run both are merged into a new file that replaces the old one by an
 /// atomic rename, so a crash leaves the previous file whole. Every entry read back is checked
 /// (<see cref="CacheEntryCheck"/>): one out of range or unreadable is ignored, with a warning, and the photo read again.
@@ -65,14 +65,16 @@ public sealed class PhotoCache : IDisposable
         {
             var host = Load(origin);
             var key = Key(path);
-            if (!host.Index.TryGetValue(key, out var slot) || slot.Size != size || slot.ModifiedTicks != modified.UtcTicks) return false;
+            if (!host.Index.TryGetValue(key, out var slot)) return false;
             var line = host.ReadLine(slot);
             Entry? entry = null;
             string? problem;
             try
             {
                 entry = JsonSerializer.Deserialize<Entry>(line, Json);
-                problem = entry is null || entry.Path != path ? "" : CacheEntryCheck.Problem(entry.Gps);
+                if (entry is null || entry.Path != path) return false; // another path with the same hash
+                if (entry.Size != size || entry.ModifiedTicks != modified.UtcTicks) return false; // the file changed: read it again
+                problem = CacheEntryCheck.Problem(entry.Gps);
             }
             catch (JsonException e) { problem = "unreadable: " + e.Message.ReplaceLineEndings(" "); }
             if (problem is null)
@@ -80,7 +82,7 @@ public sealed class PhotoCache : IDisposable
                 reading = entry!.Gps;
                 return true;
             }
-            if (problem.Length > 0) host.Reject($"{path}: {problem}");
+            host.Reject($"{path}: {problem}");
             host.Index.Remove(key);
             return false;
         }
@@ -95,7 +97,7 @@ public sealed class PhotoCache : IDisposable
             try
             {
                 var offset = host.Append(_dir, line);
-                host.Index[Key(path)] = new Slot(size, modified.UtcTicks, true, offset, line.Length);
+                host.Index[Key(path)] = Slot.Pack(true, offset, line.Length);
                 host.Dirty = true;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -159,7 +161,7 @@ public sealed class PhotoCache : IDisposable
                     foreach (var (offset, line) in CacheLines.Read(stream, MaxLineBytes))
                     {
                         if (line is null || CacheLines.PathOf(line) is not { } path) continue;
-                        if (host.Index.TryGetValue(Key(path), out var slot) && slot.Added == added && slot.Offset == offset)
+                        if (host.Index.TryGetValue(Key(path), out var slot) && Slot.Added(slot) == added && Slot.Offset(slot) == offset)
                         {
                             output.Write(line);
                             output.WriteByte((byte)'\n');
@@ -194,7 +196,7 @@ public sealed class PhotoCache : IDisposable
                     continue;
                 }
                 if (line is null) { host.Reject($"a line at byte {offset} is longer than {MaxLineBytes} bytes"); continue; }
-                if (CacheLines.Index(line) is { } e) host.Index[Key(e.Path)] = new Slot(e.Size, e.ModifiedTicks, false, offset, line.Length);
+                if (CacheLines.Index(line) is { } e) host.Index[Key(e.Path)] = Slot.Pack(false, offset, line.Length);
                 else host.Reject($"the line at byte {offset} is unreadable");
             }
             if (first) stream.Dispose();
@@ -226,13 +228,20 @@ public sealed class PhotoCache : IDisposable
 
     private static ulong Key(string path) => XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(path));
 
-    /// <summary>Where one entry's line is: in the stored file or in this run's side file.</summary>
-    private readonly record struct Slot(long Size, long ModifiedTicks, bool Added, long Offset, int Length);
+    /// <summary>Where one entry's line is, in one long (eight bytes an entry): whether in this run's side file or the
+    /// stored one (bit 63), its offset (bits 17–62) and its length (bits 0–16, lines are at most 64 KiB).</summary>
+    private static class Slot
+    {
+        public static long Pack(bool added, long offset, int length) => (added ? long.MinValue : 0) | (offset << 17) | (uint)length;
+        public static bool Added(long slot) => slot < 0;
+        public static long Offset(long slot) => (slot & long.MaxValue) >> 17;
+        public static int Length(long slot) => (int)(slot & 0x1FFFF);
+    }
 
     private sealed class Host(string file) : IDisposable
     {
         public string File { get; } = file;
-        public Dictionary<ulong, Slot> Index { get; } = [];
+        public Dictionary<ulong, long> Index { get; } = [];
         public FileStream? Stored { get; set; }
         public FileStream? Added { get; private set; }
         public bool Dirty { get; set; }
@@ -247,10 +256,10 @@ public sealed class PhotoCache : IDisposable
             Dirty = true; // rewrite the file without it
         }
 
-        public byte[] ReadLine(Slot slot)
+        public byte[] ReadLine(long slot)
         {
-            var buffer = new byte[slot.Length];
-            RandomAccess.Read((slot.Added ? Added! : Stored!).SafeFileHandle, buffer, slot.Offset);
+            var buffer = new byte[Slot.Length(slot)];
+            RandomAccess.Read((Slot.Added(slot) ? Added! : Stored!).SafeFileHandle, buffer, Slot.Offset(slot));
             return buffer;
         }
 

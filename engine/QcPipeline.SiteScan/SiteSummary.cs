@@ -85,42 +85,8 @@ public static class SiteSummary
     /// <summary>Everything summary.json says about the photos of one or more folders (a folder, or the site).</summary>
     public static GroupSummary Summarise(IReadOnlyList<SiteFolder> folders, Func<long, GpsReading> row, bool qualifyNames)
     {
-        var byStatus = Enum.GetValues<GpsStatus>().ToDictionary(s => s.Name(), _ => 0);
-        var positions = new List<(double Lat, double Lon)>();
-        var gpsAltitudes = new List<double>();
-        var relative = new List<double>();
-        var duplicates = new List<DuplicateEntry>();
-        var far = new List<FarEntry>();
-        PhotoFacts? first = null, last = null;
-        double track = 0;
-        var images = 0;
-        foreach (var folder in folders)
-        {
-            string Named(string file) => qualifyNames && folder.Name != "." ? $"{folder.Name}/{file}" : file;
-            foreach (var f in folder.Photos)
-            {
-                images++;
-                byStatus[f.Status.Name()]++;
-                if (f.HasTime && (first is null || f.Ticks < first.Value.Ticks)) first = f;
-                if (f.HasTime && (last is null || f.Ticks > last.Value.Ticks)) last = f;
-                if ((f.Flags & PhotoFlags.Duplicate) != 0) duplicates.Add(new DuplicateEntry(Named(f.Name), qualifyNames && !f.DuplicateOf!.Contains('/') ? Named(f.DuplicateOf) : f.DuplicateOf!));
-                if ((f.Flags & PhotoFlags.FarFromSite) != 0) far.Add(new FarEntry(Named(f.Name), Math.Round(f.DistanceFromMedianM, 1), Math.Round(folder.Flight.FarLimitM, 1)));
-                if (!f.HasPosition) continue;
-                positions.Add((f.Lat, f.Lon));
-                if (!double.IsNaN(f.GpsAltitude)) gpsAltitudes.Add(f.GpsAltitude);
-                if (!double.IsNaN(f.RelativeAltitude)) relative.Add(f.RelativeAltitude);
-            }
-            // The site's track is its flights' tracks added up: the gaps between flights were not flown with the camera on.
-            track += TrackLength(folder.Photos, FlightOrder(folder.Photos));
-        }
-        BoundingBox? bbox = positions.Count == 0 ? null
-            : new BoundingBox(positions.Min(p => p.Lat), positions.Min(p => p.Lon), positions.Max(p => p.Lat), positions.Max(p => p.Lon));
-        LatLon? median = positions.Count == 0 ? null : new LatLon(Plane.Median(positions.Select(p => p.Lat)), Plane.Median(positions.Select(p => p.Lon)));
-        TimeSpanInfo? time = first is null ? null
-            : new TimeSpanInfo(row(first.Value.Row).TakenAtText!, row(last!.Value.Row).TakenAtText!, (last.Value.Ticks - first.Value.Ticks) / 1e7);
-        return new GroupSummary(images, byStatus, bbox, Centroid(positions), median, time, RangeOf(gpsAltitudes), RangeOf(relative),
-            Math.Round(track, 2), duplicates, far);
+        var totals = new SummaryTotals(row, qualifyNames);
+        foreach (var f in folders) totals.Add(f);
+        return totals.Result();
     }
-
-    private static Range? RangeOf(List<double> v) => v.Count == 0 ? null : new Range(v.Min(), v.Max(), Math.Round(v.Average(), 3));
 }

@@ -4,6 +4,7 @@ using QcPipeline.SiteScan;
 using QcPipeline.SiteScan.Flight;
 using QcPipeline.SiteScan.Generation;
 using QcPipeline.SiteScan.Output;
+using QcPipeline.SiteScan.Spill;
 using Xunit;
 
 namespace QcPipeline.SiteScan.Tests;
@@ -241,5 +242,20 @@ public sealed class AggregationTests : IDisposable
         Assert.Equal(0, parsed["site"]!["track_length_m"]!.GetValue<double>());
         Assert.Equal("too_few_positions", parsed["folders"]!["A"]!["flight"]!["pattern"]!.GetValue<string>());
         Assert.Equal("ok", parsed["site"]!["verdict"]!["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void The_row_store_gives_back_every_reading_as_it_was_stored()
+    {
+        var full = GpsReader.Read(FlightPlans.Lawnmower("f", new FlightPlan { RtkFlag = 50 })[3].Builder().Build()) with
+        {
+            Reason = "a reason", PositionIssue = PositionIssue.UnknownHemisphere, FocalPlanePxPerMm = 412.5, UtcOffset = TimeSpan.FromHours(-3.5),
+        };
+        var empty = new GpsReading { Status = GpsStatus.Error, Reason = "gps: truncated" };
+        using var rows = new QcPipeline.SiteScan.Spill.RowStore(_dir);
+        var (a, b) = (rows.Add(full), rows.Add(empty));
+        Assert.Equal(full, rows.Get(a));
+        Assert.Equal(empty, rows.Get(b));
+        Assert.Same(rows.Get(a).Model, rows.Get(a).Model); // camera names are shared
     }
 }

@@ -6,13 +6,13 @@ using QcPipeline.SiteScan.Flight;
 namespace QcPipeline.SiteScan.Output;
 
 /// <summary>
-/// Writes points.csv and points.geojson in one pass over the site, a row at a time (nothing is built in memory):
-/// one row and one GeoJSON Point per photo, in folder and file order, with its reading, flags and their details;
-/// then a LineString per folder (its flight path, the photos of the flight in capture order) and one per gap.
-/// points.csv is RFC 4180 by CsvHelper, with text that a spreadsheet would run as a formula (=, +, -, @ first)
-/// escaped with a leading apostrophe; numbers are numbers.
+/// Writes points.csv and points.geojson in one pass over the site, a folder at a time and a row at a time (nothing
+/// is built in memory): one row and one GeoJSON Point per photo, in folder and file order, with its reading, flags
+/// and their details; after each folder's points, a LineString for its flight path (the photos of the flight in
+/// capture order) and one per gap. points.csv is RFC 4180 by CsvHelper, with text that a spreadsheet would run as a
+/// formula (=, +, -, @ first) escaped with a leading apostrophe; numbers are numbers.
 /// </summary>
-public static class PointsWriter
+public sealed class PointsWriter : IDisposable
 {
     public static readonly string[] Columns =
     [
@@ -26,29 +26,54 @@ public static class PointsWriter
 
     private static readonly JsonWriterOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = false };
 
-    public static void Write(SiteAnalysis site, GpsAggregateOptions options, Stream csvOut, Stream geoOut, Action<SiteFolder, PhotoFacts, GpsReading, List<string>>? each = null)
+    private readonly CsvWriter _csv;
+    private readonly Utf8JsonWriter _geo;
+
+    public PointsWriter(Stream csvOut, Stream geoOut)
     {
-        using var csv = CsvWriter.Create(csvOut, Csv, leaveOpen: true);
-        using var geo = new Utf8JsonWriter(geoOut, Json);
-        csv.WriteHeader(Columns);
-        geo.WriteStartObject();
-        geo.WriteString("type", "FeatureCollection");
-        geo.WriteStartArray("features");
-        foreach (var folder in site.Folders)
+        _csv = CsvWriter.Create(csvOut, Csv, leaveOpen: true);
+        _geo = new Utf8JsonWriter(geoOut, Json);
+        _csv.WriteHeader(Columns);
+        _geo.WriteStartObject();
+        _geo.WriteString("type", "FeatureCollection");
+        _geo.WriteStartArray("features");
+    }
+
+    /// <summary>Both files for a site analysed whole (<see cref="SiteAnalysis.Finish"/>).</summary>
+    public static void Write(SiteAnalysis site, GpsAggregateOptions options, Stream csvOut, Stream geoOut)
+    {
+        using var writer = new PointsWriter(csvOut, geoOut);
+        foreach (var folder in site.Folders) writer.Folder(folder, site, options);
+        writer.Finish();
+    }
+
+    /// <summary>One folder's rows and features; <paramref name="each"/> sees every photo as it is written.</summary>
+    public void Folder(SiteFolder folder, SiteAnalysis site, GpsAggregateOptions options, Action<SiteFolder, PhotoFacts, GpsReading, List<string>>? each = null)
+    {
+        foreach (var f in folder.Photos)
         {
-            foreach (var f in folder.Photos)
-            {
-                var r = site.Rows.Get(f.Row);
-                var details = FlagDetails.Describe(f, folder.Flight, site.Cameras, options, r);
-                Row(csv, folder.Name, f, r, details);
-                if (r is { Latitude: { } lat, Longitude: { } lon } && Math.Abs(lat) <= 90 && Math.Abs(lon) <= 180) Point(geo, folder.Name, f, r, details, lon, lat);
-                each?.Invoke(folder, f, r, details);
-                if (geo.BytesPending > 1 << 16) geo.Flush();
-            }
+            var r = site.Rows.Get(f.Row);
+            var details = FlagDetails.Describe(f, folder.Flight, site.Cameras, options, r);
+            Row(_csv, folder.Name, f, r, details);
+            if (r is { Latitude: { } lat, Longitude: { } lon } && Math.Abs(lat) <= 90 && Math.Abs(lon) <= 180) Point(_geo, folder.Name, f, r, details, lon, lat);
+            each?.Invoke(folder, f, r, details);
+            if (_geo.BytesPending > 1 << 16) _geo.Flush();
         }
-        foreach (var folder in site.Folders) Lines(geo, folder);
-        geo.WriteEndArray();
-        geo.WriteEndObject();
+        Lines(_geo, folder);
+    }
+
+    public void Finish()
+    {
+        _geo.WriteEndArray();
+        _geo.WriteEndObject();
+        _geo.Flush();
+        _csv.Flush();
+    }
+
+    public void Dispose()
+    {
+        _csv.Dispose();
+        _geo.Dispose();
     }
 
     private static void Row(CsvWriter csv, string folder, in PhotoFacts f, GpsReading r, List<string> details)
@@ -141,10 +166,9 @@ public static class PointsWriter
                 w.WriteNumber("track_length_m", Math.Round(SiteSummary.TrackLength(folder.Photos, path), 2));
             });
         }
-        var byName = folder.Photos.Select((p, i) => (p.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
         foreach (var g in folder.Flight.Gaps)
         {
-            var (a, b) = (folder.Photos[byName[g.After]], folder.Photos[byName[g.Before]]);
+            var (a, b) = (folder.Photos.Find(p => p.Name == g.After), folder.Photos.Find(p => p.Name == g.Before));
             Feature(geo, [(a.Lon, a.Lat), (b.Lon, b.Lat)], w =>
             {
                 w.WriteString("folder", folder.Name);

@@ -9,42 +9,48 @@ namespace QcPipeline.SiteScan.Report;
 /// <summary>
 /// The site scan's part of report.html, gathered while points.csv is written: the verdict of the site and of each
 /// folder first (worst first, with the reasons), then the map (every folder's flight path, its photos, flagged
-/// ones coloured by flag, gaps drawn across), then the table of flagged photos with why. The map draws every
-/// flagged photo and thins the clean ones evenly beyond report_map_points.
+/// ones coloured by flag, gaps drawn across), then the table of flagged photos with why. The map draws the flagged
+/// photos (up to report_map_points) and thins the clean ones and the paths evenly to stay within it.
 /// </summary>
 public sealed class FlightReport
 {
     public const int MaxTableRows = 2000;
 
     private readonly SiteAnalysis _site;
-    private readonly int _cleanStride;
+    private readonly int _budget, _cleanStride, _pathStride;
     private readonly Dictionary<string, MapFolder> _map = new(StringComparer.Ordinal);
+    private readonly List<(string Name, FolderFlight Flight)> _folders = [];
     private readonly StringBuilder _table = new();
-    private int _tableRows, _flagged, _cleanSeen, _cleanDrawn;
+    private int _tableRows, _flagged, _flaggedDrawn, _cleanSeen, _cleanDrawn;
 
-    private sealed record MapFolder(List<object[]> Points, List<double[]> Path, List<object[]> Gaps);
+    // A folder's points as columns (about 40 bytes a point): longitude, latitude, flags, file, status.
+    private sealed record MapPoints(List<double> Lon, List<double> Lat, List<int> Flags, List<string> File, List<string> Status);
+
+    private sealed record MapFolder(MapPoints Points, List<double[]> Path, List<object[]> Gaps);
 
     public FlightReport(SiteAnalysis site, GpsAggregateOptions options)
     {
         _site = site;
-        var flagged = site.Folders.Sum(f => f.Photos.Count(p => p.Flags != PhotoFlags.None));
-        var clean = site.Count - flagged;
-        var room = Math.Max(1, options.ReportMapPoints - flagged);
-        _cleanStride = clean <= room ? 1 : (int)Math.Ceiling(clean / (double)room);
-        foreach (var folder in site.Folders)
+        // Clean photos and flight paths are thinned evenly to stay within the map's budget; flagged ones are all
+        // drawn, up to the budget.
+        _budget = options.ReportMapPoints;
+        _cleanStride = Math.Max(1, (int)Math.Ceiling(site.Count / (double)_budget));
+        _pathStride = _cleanStride;
+    }
+
+    /// <summary>Takes one folder, once analysed (before its photos).</summary>
+    public void Folder(SiteFolder folder)
+    {
+        _folders.Add((folder.Name, folder.Flight));
+        var order = SiteSummary.FlightOrder(folder.Photos);
+        var path = order.Where((_, k) => k % _pathStride == 0 || k == order.Count - 1)
+            .Select(i => new[] { Round(folder.Photos[i].Lon), Round(folder.Photos[i].Lat) }).ToList();
+        var gaps = folder.Flight.Gaps.Select(g =>
         {
-            var order = SiteSummary.FlightOrder(folder.Photos);
-            var stride = Math.Max(1, (int)Math.Ceiling(order.Count / (double)Math.Max(2, options.ReportMapPoints)));
-            var path = order.Where((_, k) => k % stride == 0 || k == order.Count - 1)
-                .Select(i => new[] { Round(folder.Photos[i].Lon), Round(folder.Photos[i].Lat) }).ToList();
-            var byName = folder.Flight.Gaps.Count == 0 ? null : folder.Photos.Select((p, i) => (p.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
-            var gaps = folder.Flight.Gaps.Select(g =>
-            {
-                var (a, b) = (folder.Photos[byName![g.After]], folder.Photos[byName[g.Before]]);
-                return new object[] { Round(a.Lon), Round(a.Lat), Round(b.Lon), Round(b.Lat), g.MissingPhotos, g.After, g.Before, Math.Round(g.LengthM, 1) };
-            }).ToList();
-            _map[folder.Name] = new MapFolder([], path, gaps);
-        }
+            var (a, b) = (folder.Photos.Find(p => p.Name == g.After), folder.Photos.Find(p => p.Name == g.Before));
+            return new object[] { Round(a.Lon), Round(a.Lat), Round(b.Lon), Round(b.Lat), g.MissingPhotos, g.After, g.Before, Math.Round(g.LengthM, 1) };
+        }).ToList();
+        _map[folder.Name] = new MapFolder(new MapPoints([], [], [], [], []), path, gaps);
     }
 
     /// <summary>Takes one photo as points.csv writes it.</summary>
@@ -52,10 +58,12 @@ public sealed class FlightReport
     {
         var isFlagged = f.Flags != PhotoFlags.None;
         if (r is { Latitude: { } lat, Longitude: { } lon } && Math.Abs(lat) <= 90 && Math.Abs(lon) <= 180
-            && (isFlagged || _cleanSeen++ % _cleanStride == 0))
+            && (isFlagged ? _flaggedDrawn < _budget : _cleanSeen++ % _cleanStride == 0))
         {
-            if (!isFlagged) _cleanDrawn++;
-            _map[folder.Name].Points.Add([Round(lon), Round(lat), (int)f.Flags, f.Name, r.Status.Name()]);
+            if (isFlagged) _flaggedDrawn++;
+            else _cleanDrawn++;
+            var points = _map[folder.Name].Points;
+            points.Lon.Add(Round(lon)); points.Lat.Add(Round(lat)); points.Flags.Add((int)f.Flags); points.File.Add(f.Name); points.Status.Add(r.Status.Name());
         }
         if (!isFlagged) return;
         _flagged++;
@@ -72,12 +80,17 @@ public sealed class FlightReport
         {
             Id = "flight-map", Title = "Map: photos, flagged photos and gaps",
             Html = $"<p class=\"note\">One colour per folder; lines join each folder's photos in capture order; flagged photos are larger, coloured by their first flag; "
-                   + $"red dashes are gaps; hollow points are not ok.{(_cleanStride > 1 ? $" {_cleanDrawn:N0} of {_cleanSeen:N0} clean photos drawn." : "")}</p><div class=\"map\"></div>",
+                   + $"red dashes are gaps; hollow points are not ok.{(_cleanStride > 1 ? $" {_cleanDrawn:N0} of {_cleanSeen:N0} clean photos drawn." : "")}"
+                   + $"{(_flaggedDrawn < _flagged ? $" {_flaggedDrawn:N0} of {_flagged:N0} flagged photos drawn." : "")}</p><div class=\"map\"></div>",
             Script = FlightReportAssets.MapScript,
             Data = new
             {
                 flags = PhotoFlagNames.All.Select(x => new object[] { x.Name, (int)x.Flag, FlightReportAssets.FlagColor(x.Name) }),
-                folders = _map.Select(m => new { name = m.Key, points = m.Value.Points, path = m.Value.Path, gaps = m.Value.Gaps }),
+                folders = _map.Select(m => new
+                {
+                    name = m.Key, path = m.Value.Path, gaps = m.Value.Gaps,
+                    points = new { lon = m.Value.Points.Lon, lat = m.Value.Points.Lat, flags = m.Value.Points.Flags, file = m.Value.Points.File, status = m.Value.Points.Status },
+                }),
             },
         },
         new ReportSection { Id = "flagged-photos", Title = $"Flagged photos ({_flagged:N0})", Html = FlaggedTable() },
@@ -88,13 +101,13 @@ public sealed class FlightReport
         var sb = new StringBuilder();
         var site = _site.SiteVerdict;
         sb.Append("<p class=\"site-verdict\">Site: <span class=\"verdict ").Append(site.Status).Append("\">").Append(site.Status).Append("</span> · ")
-          .Append(_site.Count.ToString("N0", CultureInfo.InvariantCulture)).Append(" photos in ").Append(_site.Folders.Count).Append(" folders");
+          .Append(_site.Count.ToString("N0", CultureInfo.InvariantCulture)).Append(" photos in ").Append(_folders.Count).Append(" folders");
         foreach (var reason in site.Reasons) sb.Append(" · ").Append(E(reason));
         sb.Append("</p>\n<table class=\"verdicts\"><thead><tr>");
         foreach (var h in new[] { "Folder", "Verdict", "Photos", "Flagged", "Gaps", "Missing", "Pattern", "Lines", "Forward", "Side", "Reasons" })
             sb.Append("<th>").Append(h).Append("</th>");
         sb.Append("</tr></thead><tbody>\n");
-        foreach (var f in _site.Folders.OrderBy(f => Severity(f.Flight.Verdict.Status)).ThenBy(f => f.Name, StringComparer.Ordinal))
+        foreach (var f in _folders.OrderBy(f => Severity(f.Flight.Verdict.Status)).ThenBy(f => f.Name, StringComparer.Ordinal))
         {
             var fl = f.Flight;
             sb.Append("<tr class=\"").Append(fl.Verdict.Status).Append("\"><td>").Append(E(f.Name)).Append("</td><td><span class=\"verdict ")

@@ -27,6 +27,12 @@ internal static class FlightReportAssets
         var FLAGS = data.flags, folders = data.folders, OFF = 0; // photos off the map's extent: far away, or at impossible places
         FLAGS.forEach(function (f) { if (f[0] === 'far_from_site' || f[0] === 'invalid_position') OFF |= f[1]; });
         function firstFlag(bits) { for (var i = 0; i < FLAGS.length; i++) if (bits & FLAGS[i][1]) return FLAGS[i]; return null; }
+        // Points come as columns; as rows [lon, lat, flags, file, status] here.
+        folders.forEach(function (f) {
+          var c = f.points, rows = [];
+          for (var i = 0; i < c.lon.length; i++) rows.push([c.lon[i], c.lat[i], c.flags[i], c.file[i], c.status[i]]);
+          f.points = rows;
+        });
         var lons = [], lats = [];
         folders.forEach(function (f) {
           f.points.forEach(function (p) { if (!(p[2] & OFF)) { lons.push(p[0]); lats.push(p[1]); } });
