@@ -29,7 +29,7 @@ public sealed class GpsAggregateOptions
     [Option("Where not_nadir applies: auto (folders flown looking down), always, off.")]
     public NadirCheck NadirCheck { get; init; } = NadirCheck.Auto;
 
-    [Option("altitude_off: metres off the flight line's altitude (its robust local trend; more where the line's own noise is larger).", Min = 0.1)]
+    [Option("altitude_off: metres off the flight line's altitude (a level line's median; where the flight follows the terrain, a run entered and left by steps this large); five times the line's own noise where that is larger.", Min = 0.1)]
     public double AltitudeOffM { get; init; } = 10;
 
     [Option("motion_blur_risk: the most pixels a photo may smear (ground speed × exposure time / ground sample distance).", Min = 0.01)]
@@ -56,6 +56,6 @@ public sealed class GpsAggregateOptions
     [Option("Verdict warn: estimated side overlap of a mapping flight below this share.", Min = 0, Max = 1)]
     public double MinSideOverlap { get; init; } = 0.5;
 
-    [Option("report.html's map draws every flagged photo and at most this many in all (the rest of the clean ones thinned evenly).", Min = 100)]
+    [Option("report.html's map: at most this many flagged photos, and about as many clean ones and path points (thinned evenly).", Min = 100)]
     public int ReportMapPoints { get; init; } = 20_000;
 }

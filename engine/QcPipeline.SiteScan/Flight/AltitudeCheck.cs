@@ -17,7 +17,7 @@ public sealed record AltitudeResult(double[] Residuals, double NoiseM, double Th
 /// </summary>
 public static class AltitudeCheck
 {
-    private const int MinPhotos = 5, LongestRun = 25, EndRun = 5;
+    private const int MinPhotos = 5, LongestRun = 25, ShortRun = 6, EndRun = 5;
     private const double NoiseFactor = 5;
 
     /// <summary>Relative altitude (barometric, smooth) where most photos have it, else DJI's absolute, else GPS.</summary>
@@ -66,21 +66,35 @@ public static class AltitudeCheck
         var limit = Math.Max(thresholdM, NoiseFactor * noise);
         var residuals = y.Select(v => double.IsFinite(v) ? 0.0 : double.NaN).ToArray();
         void Off(int first, int last, double offset) { for (var q = first; q <= last; q++) residuals[at[q]] = offset; }
-        var big = Enumerable.Range(0, step.Length).Where(j => Math.Abs(step[j]) > limit).ToList();
-        for (var i = 0; i < big.Count; i++)
+        // Each large step pairs with the step back nearest to it: another large one the other way of about the same
+        // size, or, failing that, the nearest smaller one the other way (at least half the limit) within six photos
+        // before or after it: a short run that starts or ends on a ridge has one edge blurred by the slope's turn.
+        var used = new bool[step.Length];
+        bool Back(int j, int e, bool strong) => !used[e] && Math.Sign(step[e]) == -Math.Sign(step[j])
+            && (strong ? Math.Abs(step[e]) > limit && Math.Abs(step[j] + step[e]) <= 0.5 * Math.Max(Math.Abs(step[j]), Math.Abs(step[e]))
+                       : Math.Abs(step[e]) > limit / 2);
+        for (var j = 0; j < step.Length; j++)
         {
-            var j = big[i];
-            // The step back: the next large one the other way, of about the same size, within a run's length.
-            var back = big.Skip(i + 1).TakeWhile(e => e - j <= LongestRun).Select(e => (int?)e).FirstOrDefault(e => Math.Sign(step[e!.Value]) != Math.Sign(step[j])
-                && Math.Abs(step[j] + step[e.Value]) <= 0.5 * Math.Max(Math.Abs(step[j]), Math.Abs(step[e.Value])));
-            if (back is { } e)
+            if (used[j] || Math.Abs(step[j]) <= limit) continue;
+            var after = Enumerable.Range(j + 1, Math.Max(0, Math.Min(step.Length - 1, j + LongestRun) - j)).ToList();
+            var before = Enumerable.Range(Math.Max(0, j - LongestRun), j - Math.Max(0, j - LongestRun)).Reverse().ToList();
+            int? partner = after.Cast<int?>().FirstOrDefault(e => Back(j, e!.Value, strong: true));
+            if (partner is null)
             {
-                Off(j + 1, e, (step[j] - step[e]) / 2);
-                i = big.IndexOf(e);
+                int? weakAfter = after.Take(ShortRun).Cast<int?>().FirstOrDefault(e => Back(j, e!.Value, strong: false));
+                int? weakBefore = before.Take(ShortRun).Cast<int?>().FirstOrDefault(e => Back(j, e!.Value, strong: false));
+                partner = weakAfter is null ? weakBefore : weakBefore is null ? weakAfter
+                    : weakAfter.Value - j <= j - weakBefore.Value ? weakAfter : weakBefore;
+            }
+            if (partner is { } e)
+            {
+                var (first, last) = e > j ? (j, e) : (e, j);
+                Off(first + 1, last, (step[first] - step[last]) / 2);
+                used[j] = used[e] = true;
             }
             // A short run that starts or ends the stretch has one clear step only: that end is off.
-            else if (Math.Abs(step[j]) > 1.5 * limit && i == 0 && j + 1 <= EndRun) Off(0, j, -step[j]);
-            else if (Math.Abs(step[j]) > 1.5 * limit && i == big.Count - 1 && at.Length - 1 - j <= EndRun) Off(j + 1, at.Length - 1, step[j]);
+            else if (Math.Abs(step[j]) > 1.5 * limit && j + 1 <= EndRun) Off(0, j, -step[j]);
+            else if (Math.Abs(step[j]) > 1.5 * limit && at.Length - 1 - j <= EndRun) Off(j + 1, at.Length - 1, step[j]);
         }
         return new AltitudeResult(residuals, noise, limit);
     }

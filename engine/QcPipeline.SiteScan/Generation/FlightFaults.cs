@@ -13,7 +13,7 @@ public sealed record FaultPlan
     public int GpsRemoved { get; init; } = 2;
     public int GimbalRemoved { get; init; } = 2;
     public int Duplicated { get; init; } = 1;
-    /// <summary>Runs of 3 to 5 photos flown 25 to 45 m off their line's altitude.</summary>
+    /// <summary>Runs of 3 to 5 photos flown 15 to 45 m off their line's altitude.</summary>
     public int AltitudeSteps { get; init; } = 1;
     public int NullIsland { get; init; }
     public int LongExposure { get; init; }
@@ -95,7 +95,7 @@ public static class FlightFaults
         Change(plan.GimbalRemoved, "no_gimbal", p => p with { GimbalPitch = null, GimbalYaw = null });
         for (var c = 0; c < plan.AltitudeSteps; c++)
         {
-            var step = (random.Next(2) == 0 ? 1 : -1) * (25 + random.NextDouble() * 20);
+            var step = (random.Next(2) == 0 ? 1 : -1) * (15 + random.NextDouble() * 30);
             Change(1, "altitude_off", p => p with
             {
                 RelativeAltitude = p.RelativeAltitude + step, AbsoluteAltitude = p.AbsoluteAltitude + step, GpsAltitude = p.GpsAltitude + step,
