@@ -2,18 +2,18 @@ using QcPipeline.Bench;
 
 // ./run.sh bench [NAME]: each benchmark measures against a baseline in the same run (the machine is shared
 // and noisy: ratios, not absolute figures, are what BENCHMARKS.md records).
+if (args is [MemoryChild.Name, .. var childArgs]) return await MemoryChild.RunAsync(childArgs);
 var benches = new Dictionary<string, Func<string[], Task>>(StringComparer.Ordinal)
 {
     ["engine"] = EngineBench.RunAsync,
     ["inspection"] = InspectionBench.RunAsync, ["deeppcb"] = InspectionBench.DeepPcbAsync,
+    ["deeppcb-cv"] = DeepPcbTuning.RunAsync, ["decode"] = DecodeBench.RunAsync,
     ["telemetry"] = TelemetryBench.RunAsync,
     ["sftp"] = SftpBench.RunAsync,
     ["site-scan"] = SiteScanBench.RunAsync,
     ["flight-qc"] = FlightQcBench.RunAsync,
-    ["site-memory"] = SiteMemoryBench.RunAsync,
+    ["memory"] = MemoryBench.RunAsync,
 };
-// The memory benchmark's probe: a process of its own around one CLI run (not a benchmark by itself).
-if (args is ["memory-probe", .. var probed]) { await SiteMemoryBench.ProbeAsync(probed); return 0; }
 var name = args.Length > 0 ? args[0] : null;
 if (name is not null && !benches.ContainsKey(name))
 {

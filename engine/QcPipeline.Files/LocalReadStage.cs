@@ -1,5 +1,6 @@
 using QcPipeline.Core.Options;
 using QcPipeline.Core.Stages;
+using QcPipeline.Media;
 
 namespace QcPipeline.Files;
 
@@ -22,8 +23,8 @@ public sealed class LocalReadOptions : IAutoWorkers
     [Option("header: only the bytes metadata parsing needs; full: the whole file (read by the next stage from its path).")]
     public ReadMode Mode { get; init; } = ReadMode.Header;
 
-    [Option("Header mode: bytes read first; more are read only if the header is longer.", Min = 512, Max = 16 * 1024 * 1024)]
-    public int HeaderBytes { get; init; } = 16 * 1024;
+    [Option("Header mode: bytes read first; more are read only if the segments the next stage needs end further in.", Min = 512, Max = 16 * 1024 * 1024)]
+    public int HeaderBytes { get; init; } = 64 * 1024;
 
     [Option("Header mode: the most bytes read of one file, however long its header (protects against corrupt lengths).", Min = 4096)]
     public int MaxHeaderBytes { get; init; } = 2 * 1024 * 1024;
@@ -31,11 +32,21 @@ public sealed class LocalReadOptions : IAutoWorkers
 
 /// <summary>
 /// Reads listed local files into <see cref="FileContent"/>, as sftp.fetch does for remote ones, so the stages
-/// after it work the same on a local folder and on an SFTP site.
+/// after it work the same on a local folder and on an SFTP site. In header mode it reads what the stages after it
+/// declare they need of a JPEG (gps.exif: EXIF and XMP) and stops there; without a declaration, every metadata
+/// segment up to the image data.
 /// </summary>
 [Stage("files.read", "Reads each listed local file: only its metadata header (for a JPEG, the segments before the image data), or the whole file.", DefaultWorkers = "auto")]
 public sealed class LocalReadStage : TransformStage<FileItem, FileContent, LocalReadOptions>
 {
+    private JpegHeaderNeeds? _needs;
+
+    public override ValueTask StartAsync(CancellationToken ct)
+    {
+        _needs = JpegHeaderNeeds.Of(Context.Consumers);
+        return ValueTask.CompletedTask;
+    }
+
     public override ValueTask<FileContent> ProcessAsync(FileItem item, ItemContext context)
     {
         var path = item.LocalPath ?? throw new InvalidDataException($"{item.Path}: not a local file (files.read reads what files.list lists)");
@@ -47,20 +58,20 @@ public sealed class LocalReadStage : TransformStage<FileItem, FileContent, Local
         }
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.RandomAccess);
         long read = 0;
-        var header = JpegMetadataExtent.ReadHeader((offset, count) =>
+        var header = JpegMetadataExtent.ReadHeaderAsync((offset, count, _) =>
         {
             var buffer = new byte[count];
-            var n = RandomAccess.Read(file.SafeFileHandle, buffer, offset);
-            while (n > 0 && n < count)
+            var n = 0;
+            while (n < count)
             {
                 var more = RandomAccess.Read(file.SafeFileHandle, buffer.AsSpan(n), offset + n);
                 if (more == 0) break;
                 n += more;
             }
             read += n;
-            return n == count ? buffer : buffer[..n];
-        }, file.Length, Options.HeaderBytes, Options.MaxHeaderBytes, path, out _, out var whole);
+            return Task.FromResult(n == count ? buffer : buffer[..n]);
+        }, file.Length, Options.HeaderBytes, Options.MaxHeaderBytes, _needs, path, context.CancellationToken).GetAwaiter().GetResult();
         context.AddBytes(read);
-        return ValueTask.FromResult(FileContent.From(item, header, whole));
+        return ValueTask.FromResult(FileContent.From(item, header.Bytes, header.IsWhole));
     }
 }

@@ -12,7 +12,7 @@ public enum HostKeyCheck
 }
 
 /// <summary>An SFTP server: where it is, who logs in, and how its host key is verified.</summary>
-[ConnectionType("sftp", "An SFTP server reached through libssh2. host: demo starts a sandboxed sshd on 127.0.0.1 serving a generated demo site.")]
+[ConnectionType("sftp", "An SFTP server (SSH.NET; many requests in flight per connection). host: demo starts a sandboxed sshd on 127.0.0.1 serving a generated demo site.")]
 public sealed class SftpConnectionOptions
 {
     [Option("Server name or address; \"demo\" starts the built-in demo server.", Required = true)]
@@ -24,7 +24,7 @@ public sealed class SftpConnectionOptions
     [Option("User name. Default: the current user.")]
     public string User { get; init; } = "";
 
-    [Option("Private key file (OpenSSH format; ed25519 or ecdsa: libssh2 1.10 cannot sign with RSA for OpenSSH 9 servers).", IsPath = true)]
+    [Option("Private key file: ed25519, ecdsa or RSA (signed rsa-sha2-256/512), in OpenSSH, PEM or PuTTY format. ~ is your home folder.", IsPath = true)]
     public string Key { get; init; } = "";
 
     [Option("The key's passphrase, as env:NAME or file:PATH.")]
@@ -33,7 +33,7 @@ public sealed class SftpConnectionOptions
     [Option("Password, as env:NAME or file:PATH (used when no key is given, or the key is refused).")]
     public Secret Password { get; init; } = Secret.None;
 
-    [Option("known_hosts file to verify the host key against (hashed entries too). Default: ~/.ssh/known_hosts.", IsPath = true)]
+    [Option("known_hosts file to verify the host key against (hashed entries too). Default: ~/.ssh/known_hosts, your home folder's.", IsPath = true)]
     public string KnownHosts { get; init; } = "";
 
     [Option("Pinned host key fingerprint, as ssh-keygen -lf prints it (SHA256:...). Checked instead of known_hosts.")]
@@ -45,11 +45,14 @@ public sealed class SftpConnectionOptions
     [Option("Longest time to open a connection.")]
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
-    [Option("Longest time one SFTP request may wait for the server.")]
+    [Option("Longest time one SFTP request may wait for the server's answer; then the connection counts as dead and is replaced.")]
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    [Option("Keepalive interval for idle pooled connections (none: off).")]
+    [Option("Interval of SSH keepalives on every connection, so idle ones survive NATs and server timeouts (none: off).")]
     public TimeSpan Keepalive { get; init; } = TimeSpan.FromSeconds(15);
+
+    [Option("After a connection to the server has worked: how long a server that went away is waited for (new connections tried every second at most) before its items fail.")]
+    public TimeSpan ReconnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     public bool IsDemo => Host == "demo";
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using QcPipeline.Core.Stages;
 using QcPipeline.Ssh;
@@ -5,22 +6,37 @@ using QcPipeline.Ssh;
 namespace QcPipeline.Sftp;
 
 /// <summary>
-/// A connection as the stages use it: the settings libssh2 needs, with the demo server started (once per
-/// run, shared by every stage naming the connection) when host is "demo".
+/// A connection as the stages use it: the settings SSH.NET needs, with the demo server started (once per run,
+/// shared by every stage naming the connection) when host is "demo". Once a connection to the server has worked,
+/// a server that goes away (no connection to it works any more) is waited for: new connections are tried with a
+/// short backoff (100 ms doubling to 1 s) for up to reconnect_timeout, so an outage of T seconds costs the run
+/// about T, not its items. A server that refuses a connection while others work is at its limit (MaxStartups):
+/// that refusal is final, and the pool goes on with the connections it has.
 /// </summary>
 public sealed class SftpEndpoint : IDisposable
 {
-    private readonly SshdSandbox? _demo;
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(1);
 
-    private SftpEndpoint(SftpConnectionSettings settings, string origin, SshdSandbox? demo)
+    private readonly SshdSandbox? _demo;
+    private readonly TimeSpan _reconnectTimeout;
+    private readonly object _gate = new();
+    private bool _everConnected;
+    private long _downSince; // Stopwatch timestamp of the first failed reconnect of the current outage (0: none)
+    private int _opened;
+    private readonly List<SftpConnection> _live = [];
+
+    private SftpEndpoint(SftpConnectionSettings settings, string origin, SshdSandbox? demo, TimeSpan reconnectTimeout)
     {
-        Settings = settings; Origin = origin; _demo = demo;
+        Settings = settings; Origin = origin; _demo = demo; _reconnectTimeout = reconnectTimeout;
     }
 
     public SftpConnectionSettings Settings { get; }
 
     /// <summary>sftp://user@host:port, naming where items came from.</summary>
     public string Origin { get; }
+
+    /// <summary>Connections opened so far (by every stage using this endpoint).</summary>
+    public int ConnectionsOpened => Volatile.Read(ref _opened);
 
     /// <summary>Fills the demo server's folder. The CLI's catalogue sets it (the site-scan family generates a
     /// survey site); without it the demo serves an empty folder.</summary>
@@ -31,6 +47,7 @@ public sealed class SftpEndpoint : IDisposable
 
     private static SftpEndpoint Create(SftpConnectionOptions o, StageContext context)
     {
+        var keepAlive = o.Keepalive > TimeSpan.Zero ? o.Keepalive : TimeSpan.Zero;
         if (o.IsDemo)
         {
             // One folder per user, regenerated in place (unchanged files keep their times), and a fixed origin:
@@ -41,31 +58,69 @@ public sealed class SftpEndpoint : IDisposable
             DemoContent?.Invoke(content);
             var sandbox = new SshdSandbox(content);
             context.Warn($"host: demo — serving a generated demo site from a sandboxed sshd on 127.0.0.1:{sandbox.Port}");
-            return new SftpEndpoint(sandbox.Settings(), "sftp://demo", sandbox);
+            return new SftpEndpoint(sandbox.Settings() with { KeepAlive = keepAlive }, "sftp://demo", sandbox, o.ReconnectTimeout);
         }
         var user = o.User.Length > 0 ? o.User : Environment.UserName;
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var settings = new SftpConnectionSettings
         {
             Host = o.Host,
             Port = o.Port,
             User = user,
-            PrivateKeyPath = o.Key.Length > 0 ? ExpandHome(o.Key) : null,
+            PrivateKeyPath = o.Key.Length > 0 ? o.Key : null,
             Passphrase = o.Passphrase.HasValue ? o.Passphrase.Reveal() : null,
             Password = o.Password.HasValue ? o.Password.Reveal() : null,
-            KnownHostsPath = ExpandHome(o.KnownHosts.Length > 0 ? o.KnownHosts : "~/.ssh/known_hosts"),
+            KnownHostsPath = o.KnownHosts.Length > 0 ? o.KnownHosts : Path.Combine(home, ".ssh", "known_hosts"),
             PinnedFingerprint = o.Fingerprint.Length > 0 ? o.Fingerprint : null,
             HostKeyPolicy = o.HostKeyCheck == HostKeyCheck.AcceptNew ? HostKeyPolicy.AcceptNew : HostKeyPolicy.Strict,
             ConnectTimeout = o.ConnectTimeout,
             OperationTimeout = o.OperationTimeout,
+            KeepAlive = keepAlive,
         };
-        return new SftpEndpoint(settings, $"sftp://{user}@{o.Host}:{o.Port}", null);
+        return new SftpEndpoint(settings, $"sftp://{user}@{o.Host}:{o.Port}", null, o.ReconnectTimeout);
     }
 
-    private static string ExpandHome(string path) =>
-        path.StartsWith("~/", StringComparison.Ordinal)
-            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..]) : path;
+    /// <summary>Opens a connection. The first one's error is final (a wrong password stays wrong); after one has
+    /// worked, a server that cannot be reached is tried again with a short backoff until reconnect_timeout.</summary>
+    public async Task<SftpConnection> ConnectAsync(CancellationToken ct)
+    {
+        var backoff = FirstBackoff;
+        while (true)
+        {
+            try
+            {
+                var connection = await SftpConnection.ConnectAsync(Settings, ct).ConfigureAwait(false);
+                lock (_gate)
+                {
+                    _everConnected = true;
+                    _downSince = 0;
+                    _live.RemoveAll(c => !c.IsConnected);
+                    _live.Add(connection);
+                }
+                Interlocked.Increment(ref _opened);
+                return connection;
+            }
+            catch (SshException e) when (e.IsTransient && StillWaiting())
+            {
+                await Task.Delay(backoff, ct).ConfigureAwait(false);
+                backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+            }
+        }
+    }
 
-    public SftpClient Connect(CancellationToken ct) => SftpClient.Connect(Settings, ct);
+    // Whether a failed connect is worth another try: only in an outage (a connection has worked, none works now),
+    // within its window.
+    private bool StillWaiting()
+    {
+        lock (_gate)
+        {
+            if (!_everConnected) return false;
+            _live.RemoveAll(c => !c.IsConnected);
+            if (_live.Count > 0) return false; // the server is up, and at its limit
+            if (_downSince == 0) _downSince = Stopwatch.GetTimestamp();
+            return Stopwatch.GetElapsedTime(_downSince) < _reconnectTimeout;
+        }
+    }
 
     public void Dispose() => _demo?.Dispose();
 }

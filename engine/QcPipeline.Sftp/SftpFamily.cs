@@ -10,5 +10,5 @@ public static class SftpFamily
     public static StageRegistry AddSftp(this StageRegistry registry) => registry
         .Connection<SftpConnectionOptions>()
         .Source<SftpListStage, FileItem, SftpListOptions>()
-        .Pooled<SftpFetchStage, FileItem, FileContent, SftpFetchOptions, SftpClient>();
+        .Pooled<SftpFetchStage, FileItem, FileContent, SftpFetchOptions, SftpConnection>();
 }

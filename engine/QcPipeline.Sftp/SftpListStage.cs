@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using QcPipeline.Core.Options;
 using QcPipeline.Core.Stages;
 using QcPipeline.Ssh;
@@ -22,28 +21,28 @@ public sealed class SftpListOptions
     [Option("Globs of files to leave out, relative to root.")]
     public string[] Exclude { get; init; } = [];
 
-    [Option("Connections that list folders at the same time (each folder costs a few round trips; a site has many).", Min = 1, Max = 32)]
-    public int Connections { get; init; } = 4;
+    [Option("Folders listed at the same time, all on one connection (each folder costs a few round trips; a site has many).", Min = 1, Max = 256)]
+    public int FoldersInFlight { get; init; } = 16;
 
-    [Option("Follow symbolic links to folders (loops are detected and skipped).")]
+    [Option("Follow symbolic links to folders that lie inside root (loops are detected). Links to files, and links out of root, are never followed.")]
     public bool FollowSymlinks { get; init; }
 }
 
 /// <summary>
-/// Lists a remote site folder by folder, several folders at a time over a few connections (on a distant server
-/// each folder costs round trips, not bandwidth). Each folder's files are passed on as soon as it is listed, in a
-/// stable order (breadth first, names sorted), so fetching overlaps listing; the total is announced at the end
-/// for the progress bar. A folder that cannot be listed becomes a failed item with the reason, not a failed run;
-/// a connection that dies is replaced and its folder listed again.
+/// Lists a remote site folder by folder, several folders at once on one connection (on a distant server each
+/// folder costs round trips, not bandwidth). Each folder's files are passed on as soon as it is listed, in a stable
+/// order (breadth first, names sorted), so fetching overlaps listing; the total is announced at the end for the
+/// progress bar. A folder that cannot be listed becomes a failed item with the reason, not a failed run; when the
+/// connection dies, a new one is opened and the folders it was listing are listed again (none was passed on yet).
 /// </summary>
 [Stage("sftp.list", "Lists the files under a folder of an SFTP server: one item per file with its folder, size and modification time.")]
 public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
 {
-    private const int ListAttempts = 6;
+    private const int ListAttempts = 3;
 
-    private sealed record Folder(string Path, string Relative, int Depth);
+    private sealed record Folder(string Path, string Relative, int Depth, string Real);
 
-    private sealed record Listing(Folder Folder, List<FileItem> Files, List<(Folder Child, string Real)> Subfolders, string? Error);
+    private sealed record Listing(Folder Folder, List<FileItem> Files, List<Folder> Subfolders, int LinksNotFollowed, string? Error);
 
     public override async IAsyncEnumerable<FileItem> ReadAsync(SourceContext context)
     {
@@ -52,37 +51,32 @@ public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
         var filter = new PathFilter(Options.Include, Options.Exclude);
         var root = Options.Root.Length == 0 ? "." : Options.Root.TrimEnd('/');
         if (root.Length == 0) root = "/";
-        var clients = new ConcurrentBag<SftpClient>();
+        using var connection = new SharedConnection(endpoint);
+        // The first connection also tells us whether the server can be reached at all: its error is the run's.
+        var realRoot = await (await connection.GetAsync(ct).ConfigureAwait(false)).RealPathAsync(root, ct).ConfigureAwait(false);
+        var visited = new HashSet<string>(StringComparer.Ordinal) { realRoot };
+        var waiting = new Queue<Folder>([new Folder(root, "", 0, realRoot)]);
         var listing = new Queue<Task<Listing>>(); // in the order the folders were found
+        long total = 0, linksNotFollowed = 0;
         try
         {
-            // The first connection also tells us whether the server can be reached at all: its error is the run's.
-            clients.Add(await Task.Run(() => endpoint.Connect(ct), ct).ConfigureAwait(false));
-            var visited = new HashSet<string>(StringComparer.Ordinal);
-            if (Options.FollowSymlinks)
-            {
-                clients.TryTake(out var first);
-                visited.Add(SafeRealPath(first!, root));
-                clients.Add(first!);
-            }
-            else visited.Add(root);
-            var waiting = new Queue<Folder>([new Folder(root, "", 0)]);
-            long total = 0;
             while (waiting.Count > 0 || listing.Count > 0)
             {
-                while (waiting.Count > 0 && listing.Count < Options.Connections)
+                while (waiting.Count > 0 && listing.Count < Options.FoldersInFlight)
                 {
                     var folder = waiting.Dequeue();
-                    listing.Enqueue(Task.Run(() => List(endpoint, clients, filter, folder, ct), ct));
+                    listing.Enqueue(ListAsync(connection, endpoint, filter, folder, realRoot, ct));
                 }
                 var done = await listing.Dequeue().ConfigureAwait(false);
+                linksNotFollowed += done.LinksNotFollowed;
                 if (done.Error is not null)
                 {
                     context.Fail(done.Folder.Path + "/", done.Error); // one folder is lost, not the site
                     continue;
                 }
-                foreach (var (child, real) in done.Subfolders)
-                    if (Options.Recursive && child.Depth <= 64 && visited.Add(real)) waiting.Enqueue(child);
+                // A folder seen before (a link loop, or two links to one folder) is listed once: where it really is decides.
+                foreach (var child in done.Subfolders)
+                    if (Options.Recursive && child.Depth <= 64 && visited.Add(child.Real)) waiting.Enqueue(child);
                 total += done.Files.Count;
                 foreach (var f in done.Files)
                 {
@@ -91,83 +85,70 @@ public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
                 }
             }
             context.AnnounceTotal(total);
+            if (linksNotFollowed > 0)
+                Context.Warn($"{linksNotFollowed} symbolic link(s) not followed ({(Options.FollowSymlinks ? "links to files, or out of root" : "follow_symlinks is off")})");
         }
         finally
         {
-            // On cancel or failure, folders still being listed hand their connections back before all are closed.
+            // On cancel or failure, let folders still being listed finish before their connection closes.
             foreach (var t in listing)
             {
                 try { await t.ConfigureAwait(false); } catch (Exception) { /* the run already has its reason */ }
             }
-            foreach (var c in clients) c.Dispose();
         }
     }
 
-    // Lists one folder on a free connection (opening one if none is free), retrying on a new connection if it dies.
-    private Listing List(SftpEndpoint endpoint, ConcurrentBag<SftpClient> clients, PathFilter filter, Folder folder, CancellationToken ct)
+    // Lists one folder; when the connection dies under it, once more on a new one.
+    private async Task<Listing> ListAsync(SharedConnection connection, SftpEndpoint endpoint, PathFilter filter, Folder folder, string realRoot, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
-            SftpClient? client = null;
-            try
+            var client = await connection.GetAsync(ct).ConfigureAwait(false);
+            try { return await ListFolderAsync(client, endpoint, filter, folder, realRoot, ct).ConfigureAwait(false); }
+            catch (SshException e) when (e.ConnectionBroken && attempt < ListAttempts)
             {
-                if (!clients.TryTake(out client)) client = endpoint.Connect(ct);
-                var listing = ListFolder(client, endpoint, filter, folder);
-                clients.Add(client);
-                return listing;
+                connection.Lost(client);
+                Context.Warn($"listing {folder.Path}: {e.Message}; listing it again on a new connection");
             }
             catch (SshException e) when (!e.IsTransient && folder.Depth > 0)
             {
-                if (client is not null) clients.Add(client);
-                return new Listing(folder, [], [], e.Message);
-            }
-            catch (SshException e) when (e.IsTransient && attempt < ListAttempts)
-            {
-                // The connection died (or could not open): list this folder again on a new one; nothing of it was passed on yet.
-                client?.Dispose();
-                Context.Warn($"listing {folder.Path}: {e.Message}; trying again (attempt {attempt + 1} of {ListAttempts})");
-                Task.Delay(TimeSpan.FromMilliseconds(200 << Math.Min(attempt, 4)), ct).GetAwaiter().GetResult();
-            }
-            catch
-            {
-                client?.Dispose();
-                throw;
+                return new Listing(folder, [], [], 0, e.Message);
             }
         }
     }
 
-    private Listing ListFolder(SftpClient client, SftpEndpoint endpoint, PathFilter filter, Folder folder)
+    private async Task<Listing> ListFolderAsync(SftpConnection client, SftpEndpoint endpoint, PathFilter filter, Folder folder, string realRoot, CancellationToken ct)
     {
         var files = new List<FileItem>();
-        var subfolders = new List<(Folder, string)>();
-        foreach (var entry in client.ListDirectory(folder.Path).OrderBy(e => e.Name, StringComparer.Ordinal))
+        var subfolders = new List<Folder>();
+        var notFollowed = 0;
+        foreach (var entry in (await client.ListAsync(folder.Path, ct).ConfigureAwait(false)).OrderBy(e => e.Name, StringComparer.Ordinal))
         {
             if (entry.Name is "." or "..") continue;
             var childRelative = folder.Relative.Length == 0 ? entry.Name : folder.Relative + "/" + entry.Name;
             var childPath = folder.Path == "/" ? "/" + entry.Name : folder.Path + "/" + entry.Name;
-            var (kind, size, modified) = (entry.Kind, entry.Size, entry.Modified);
-            if (kind == SftpEntryKind.Symlink)
+            if (entry.Kind == SftpEntryKind.Symlink)
             {
-                if (!Options.FollowSymlinks) continue;
-                SftpEntry target;
-                try { target = client.Stat(childPath); } catch (SshException e) when (!e.IsTransient) { continue; } // dangling link
-                (kind, size, modified) = (target.Kind, target.Size, target.Modified);
-            }
-            if (kind == SftpEntryKind.Directory)
-            {
-                // A link loop would revisit a folder: where it really is decides whether it was seen.
-                var real = Options.FollowSymlinks ? SafeRealPath(client, childPath) : childPath;
-                subfolders.Add((new Folder(childPath, childRelative, folder.Depth + 1), real));
+                // Only a link to a folder inside root is followed: a link to a file (/etc/shadow) or out of root never.
+                if (!Options.FollowSymlinks) { notFollowed++; continue; }
+                (SftpEntry Entry, string RealPath) target;
+                try { target = await client.StatAsync(childPath, ct).ConfigureAwait(false); }
+                catch (SshException e) when (!e.IsTransient) { notFollowed++; continue; }
+                if (target.Entry.Kind != SftpEntryKind.Directory || !Inside(target.RealPath, realRoot)) { notFollowed++; continue; }
+                subfolders.Add(new Folder(childPath, childRelative, folder.Depth + 1, target.RealPath));
                 continue;
             }
-            if (kind != SftpEntryKind.File || !filter.Matches(childRelative)) continue;
-            files.Add(new FileItem(endpoint.Origin, childPath, folder.Relative.Length == 0 ? "." : folder.Relative, entry.Name, size, modified));
+            if (entry.Kind == SftpEntryKind.Directory)
+            {
+                subfolders.Add(new Folder(childPath, childRelative, folder.Depth + 1, folder.Real.TrimEnd('/') + "/" + entry.Name));
+                continue;
+            }
+            if (entry.Kind != SftpEntryKind.File || !filter.Matches(childRelative)) continue;
+            files.Add(new FileItem(endpoint.Origin, childPath, folder.Relative.Length == 0 ? "." : folder.Relative, entry.Name, entry.Size, entry.Modified));
         }
-        return new Listing(folder, files, subfolders, null);
+        return new Listing(folder, files, subfolders, notFollowed, null);
     }
 
-    private static string SafeRealPath(SftpClient client, string path)
-    {
-        try { return client.RealPath(path); } catch (SshException e) when (!e.IsTransient) { return path; }
-    }
+    private static bool Inside(string real, string realRoot) =>
+        real == realRoot || real.StartsWith(realRoot.TrimEnd('/') + "/", StringComparison.Ordinal);
 }

@@ -1,6 +1,5 @@
 using MetadataExtractor;
 using MetadataExtractor.Formats.Exif;
-using MetadataExtractor.Formats.Jpeg;
 using static QcPipeline.SiteScan.MetadataValues;
 using L = QcPipeline.SiteScan.ReadingLimits;
 
@@ -8,7 +7,7 @@ namespace QcPipeline.SiteScan;
 
 /// <summary>
 /// The camera and flight data of a photo that flight QC uses, from what a header fetch already holds (the APP1
-/// EXIF and XMP segments; the frame header too when it was read): exposure, ISO, focal length, focal-plane
+/// EXIF and XMP segments, nothing else, so a header fetch and a whole file read the same): exposure, ISO, focal length, focal-plane
 /// resolution and image size from EXIF; DJI's flight data (drone-dji: altitudes, gimbal and flight angles,
 /// speeds, RTK fix) from XMP. Values outside <see cref="ReadingLimits"/> are left out.
 /// </summary>
@@ -19,13 +18,12 @@ internal static class CameraFields
     private const int TagFocalPlaneX = 0xA20E, TagFocalPlaneUnit = 0xA210, TagPixelX = 0xA002, TagPixelY = 0xA003;
     private const string XmpExifNs = "http://ns.adobe.com/exif/1.0/";
 
-    public static GpsReading Read(ExifIfd0Directory? ifd0, IReadOnlyList<ExifSubIfdDirectory> subIfds, XmpCore.IXmpMeta? xmp,
-        JpegDirectory? frame)
+    public static GpsReading Read(ExifIfd0Directory? ifd0, IReadOnlyList<ExifSubIfdDirectory> subIfds, XmpCore.IXmpMeta? xmp)
     {
         double? Sub(int tag) => subIfds.Select(d => Number(d, tag)).FirstOrDefault(v => v is not null);
         double? Dji(string name) => XmpNumber(xmp, DjiNs, name);
-        var width = Side(Sub(TagPixelX) ?? XmpNumber(xmp, XmpExifNs, "PixelXDimension") ?? Frame(frame, JpegDirectory.TagImageWidth));
-        var height = Side(Sub(TagPixelY) ?? XmpNumber(xmp, XmpExifNs, "PixelYDimension") ?? Frame(frame, JpegDirectory.TagImageHeight));
+        var width = Side(Sub(TagPixelX) ?? XmpNumber(xmp, XmpExifNs, "PixelXDimension"));
+        var height = Side(Sub(TagPixelY) ?? XmpNumber(xmp, XmpExifNs, "PixelYDimension"));
         var rtk = Dji("RtkFlag");
         return new GpsReading
         {
@@ -52,8 +50,6 @@ internal static class CameraFields
             RtkStdHgtM = L.Keep(Dji("RtkStdHgt"), L.RtkStd),
         };
     }
-
-    private static double? Frame(JpegDirectory? frame, int tag) => frame is not null && frame.TryGetInt32(tag, out var v) ? v : null;
 
     private static int? Side(double? v) => v is { } x && x == Math.Floor(x) && x is > 0 and <= int.MaxValue && L.ImageSide((int)x) ? (int)x : null;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using QcPipeline.Core.Options;
 using QcPipeline.Core.Stages;
+using QcPipeline.Media;
 
 namespace QcPipeline.SiteScan;
 
@@ -26,8 +27,11 @@ public sealed class GpsReadException(string message) : Exception(message);
 /// still being uploaded). Readings are cached per photo between runs.
 /// </summary>
 [Stage("gps.exif", "Reads each photo's EXIF GPS (position, altitude, time), camera and DJI flight data (relative altitude, gimbal); remembers readings between runs.", DefaultWorkers = "2")]
-public sealed class ExifGpsStage : TransformStage<FileContent, GpsPoint, ExifGpsOptions>, IResultCache
+public sealed class ExifGpsStage : TransformStage<FileContent, GpsPoint, ExifGpsOptions>, IResultCache, IJpegHeaderReader
 {
+    /// <summary>GPS, time and camera are in EXIF; DJI flight data in XMP: a fetch before this stage reads just those.</summary>
+    public JpegHeaderNeeds HeaderNeeds { get; } = JpegHeaderNeeds.Of(JpegSegmentKind.Exif, JpegSegmentKind.Xmp);
+
     private PhotoCache? _cache;
 
     public override ValueTask StartAsync(CancellationToken ct)

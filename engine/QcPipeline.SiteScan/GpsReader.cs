@@ -6,6 +6,7 @@ using MetadataExtractor.Formats.Exif;
 using MetadataExtractor.Formats.Jpeg;
 using MetadataExtractor.Formats.Xmp;
 using QcPipeline.Core.Stages;
+using QcPipeline.Media;
 using static QcPipeline.SiteScan.MetadataValues;
 using MeDirectory = MetadataExtractor.Directory;
 
@@ -28,7 +29,7 @@ public static partial class GpsReader
     private const int TagDateTimeOriginal = 0x9003, TagDateTimeDigitized = 0x9004;
     private const int TagOffsetTimeOriginal = 0x9011, TagSubSecTimeOriginal = 0x9291, TagGpsPointer = 0x8825;
 
-    private static readonly IJpegSegmentMetadataReader[] Readers = [new ExifReader(), new XmpReader(), new JpegReader()];
+    private static readonly IJpegSegmentMetadataReader[] Readers = [new ExifReader(), new XmpReader()];
 
     /// <summary>Reads what a fetch or read stage produced: its bytes, or the local file it names.</summary>
     public static GpsReading Read(FileContent content, int maxHeaderBytes = 2 * 1024 * 1024)
@@ -113,7 +114,7 @@ public static partial class GpsReader
         var xmp = dirs.OfType<XmpDirectory>().Select(d => d.XmpMeta).FirstOrDefault(m => m is not null);
 
         var (taken, offset) = CaptureTime(subIfds, xmp);
-        var reading = CameraFields.Read(ifd0, subIfds, xmp, dirs.OfType<JpegDirectory>().FirstOrDefault()) with { TakenAt = taken, UtcOffset = offset };
+        var reading = CameraFields.Read(ifd0, subIfds, xmp) with { TakenAt = taken, UtcOffset = offset };
         return Position(reading, gps, dirs, xmp, exifProblem);
     }
 

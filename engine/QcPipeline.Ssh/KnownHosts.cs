@@ -1,38 +1,45 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace QcPipeline.Ssh;
 
 /// <summary>
-/// What we need from an OpenSSH known_hosts file besides libssh2's own check: which key types it holds for a
-/// host (libssh2 must be told to ask for that type, or it negotiates ecdsa and reports "not found" when only an
-/// ed25519 key is known), and learning a new host's key for accept-new. Hashed entries (|1|salt|hash) count too.
+/// An OpenSSH known_hosts file, read the way ssh reads it: plain and hashed (|1|salt|hash) host names, patterns
+/// with * ? and !, "[host]:port" for other ports, @revoked lines; and written the way accept-new writes it.
+/// SSH.NET reads no known_hosts file itself: this is where its HostKeyReceived event looks.
 /// </summary>
 public static class KnownHosts
 {
-    /// <summary>libssh2's host-key method names in the order we prefer them.</summary>
-    public static readonly string[] Algorithms =
-        ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"];
+    /// <summary>One key a file holds for a host.</summary>
+    public sealed record Entry(string KeyType, byte[] Key, bool Revoked);
 
     /// <summary>The name OpenSSH writes for a host: plain on port 22, "[host]:port" otherwise.</summary>
     public static string HostPattern(string host, int port) => port == 22 ? host : $"[{host}]:{port}";
 
-    /// <summary>Key types known for the host, in <see cref="Algorithms"/> order (empty if none or no file).</summary>
-    public static IReadOnlyList<string> KeyTypesFor(string path, string host, int port)
+    /// <summary>Every key the file holds for the host (none if the file does not exist).</summary>
+    public static IReadOnlyList<Entry> For(string path, string host, int port)
     {
         if (!File.Exists(path)) return [];
         var name = HostPattern(host, port);
-        var found = new HashSet<string>(StringComparer.Ordinal);
+        var found = new List<Entry>();
         foreach (var raw in File.ReadLines(path))
         {
             var line = raw.Trim();
             if (line.Length == 0 || line[0] == '#') continue;
             var fields = line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 3) continue;
-            if (fields[0].StartsWith('@')) { if (fields[0] == "@revoked" || fields.Length < 4) continue; fields = fields[1..]; }
-            if (Matches(fields[0], name)) found.Add(fields[1]);
+            var revoked = false;
+            if (fields.Length > 0 && fields[0].StartsWith('@'))
+            {
+                if (fields[0] != "@revoked") continue; // @cert-authority: host certificates are not used
+                revoked = true;
+                fields = fields[1..];
+            }
+            if (fields.Length < 3 || !Matches(fields[0], name)) continue;
+            try { found.Add(new Entry(fields[1], Convert.FromBase64String(fields[2]), revoked)); }
+            catch (FormatException) { /* a damaged line names no key: ssh skips it too */ }
         }
-        return Algorithms.Where(found.Contains).ToList();
+        return found;
     }
 
     private static bool Matches(string hosts, string name)
@@ -66,27 +73,28 @@ public static class KnownHosts
     private static bool Glob(string pattern, string text)
     {
         if (!pattern.Contains('*') && !pattern.Contains('?')) return string.Equals(pattern, text, StringComparison.OrdinalIgnoreCase);
-        var regex = "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$";
-        return System.Text.RegularExpressions.Regex.IsMatch(text, regex, System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        var regex = "^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$";
+        return Regex.IsMatch(text, regex, RegexOptions.IgnoreCase);
     }
 
     /// <summary>SHA256:base64 (no padding) of a key blob, as ssh-keygen -l prints it.</summary>
     public static string Fingerprint(ReadOnlySpan<byte> keyBlob) => "SHA256:" + Convert.ToBase64String(SHA256.HashData(keyBlob)).TrimEnd('=');
 
-    /// <summary>The algorithm name at the start of an SSH key blob (string type, ...).</summary>
-    public static string AlgorithmOf(ReadOnlySpan<byte> keyBlob)
+    /// <summary>The key type at the start of an SSH key blob (ssh-ed25519, ecdsa-sha2-nistp256, ssh-rsa, …).</summary>
+    public static string KeyTypeOf(ReadOnlySpan<byte> keyBlob)
     {
         if (keyBlob.Length < 4) return "";
         var length = (keyBlob[0] << 24) | (keyBlob[1] << 16) | (keyBlob[2] << 8) | keyBlob[3];
         return length > 0 && length <= keyBlob.Length - 4 ? Encoding.ASCII.GetString(keyBlob.Slice(4, length)) : "";
     }
 
-    /// <summary>Appends a host's key (accept-new), creating the file and its folder if needed.</summary>
+    /// <summary>Appends a host's key (accept-new), creating the file and its folder (private, as ssh does) if needed.</summary>
     public static void Add(string path, string host, int port, ReadOnlySpan<byte> keyBlob)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null) Directory.CreateDirectory(folder);
-        var line = $"{HostPattern(host, port)} {AlgorithmOf(keyBlob)} {Convert.ToBase64String(keyBlob)}\n";
+        if (folder is not null && !Directory.Exists(folder))
+            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var line = $"{HostPattern(host, port)} {KeyTypeOf(keyBlob)} {Convert.ToBase64String(keyBlob)}\n";
         var needsNewline = File.Exists(path) && new FileInfo(path).Length > 0 && !File.ReadAllText(path).EndsWith('\n');
         File.AppendAllText(path, (needsNewline ? "\n" : "") + line);
     }

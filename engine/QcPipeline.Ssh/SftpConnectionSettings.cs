@@ -16,7 +16,7 @@ public sealed record SftpConnectionSettings
     public int Port { get; init; } = 22;
     public required string User { get; init; }
 
-    /// <summary>OpenSSH private key file (ed25519 or ecdsa; RSA cannot sign for OpenSSH 9 servers with libssh2 1.10).</summary>
+    /// <summary>Private key file: ed25519, ecdsa or RSA (signed rsa-sha2-256/512), OpenSSH, PEM or PuTTY format.</summary>
     public string? PrivateKeyPath { get; init; }
     public string? Passphrase { get; init; }
     public string? Password { get; init; }
@@ -29,6 +29,9 @@ public sealed record SftpConnectionSettings
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often an SSH keepalive is sent (so idle connections survive NATs and server timeouts); zero: never.</summary>
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>user@host:port, for messages.</summary>
     public string Where => $"{User}@{Host}:{Port}";

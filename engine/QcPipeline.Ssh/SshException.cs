@@ -16,7 +16,7 @@ public enum SshErrorKind
 }
 
 /// <summary>
-/// A libssh2 or socket failure, with the host and remote path in its message and never a secret.
+/// An SSH, SFTP or socket failure, with the host and remote path in its message and never a secret.
 /// <see cref="IsTransient"/> says whether another attempt (on a new connection) may succeed.
 /// </summary>
 public sealed class SshException : Exception

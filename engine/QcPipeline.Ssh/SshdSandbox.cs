@@ -21,12 +21,14 @@ public sealed class SshdSandbox : IDisposable
     /// (beyond it sshd drops them), to test a server that refuses some of a pool.</param>
     /// <param name="loginUser">As root only: the (unprivileged) user sessions run as, so that file permissions
     /// apply to them as they do on a real server. Default: the current user.</param>
-    public SshdSandbox(string contentDir, int maxStartups = 100, string? loginUser = null)
+    /// <param name="maxSessions">sshd's MaxSessions: channels one connection may open.</param>
+    public SshdSandbox(string contentDir, int maxStartups = 100, string? loginUser = null, int maxSessions = 10)
     {
         if (!File.Exists(SshdPath))
             throw new SshException(SshErrorKind.Other, $"{SshdPath} not found: install Debian's openssh-server (run.sh does)", transient: false);
         ContentDirectory = Path.GetFullPath(contentDir);
         MaxStartups = maxStartups;
+        MaxSessions = maxSessions;
         Directory = System.IO.Directory.CreateTempSubdirectory("qcpipeline-sshd-").FullName;
         User = loginUser ?? Environment.UserName;
         if (Environment.IsPrivilegedProcess) System.IO.Directory.CreateDirectory("/run/sshd"); // sshd's privilege-separation folder
@@ -51,9 +53,11 @@ public sealed class SshdSandbox : IDisposable
     public string User { get; }
     public int Port { get; private set; }
     public int MaxStartups { get; }
+    public int MaxSessions { get; }
     public string ClientKeyPath { get; }
 
-    /// <summary>A known_hosts file holding this server's ed25519 key (as [127.0.0.1]:port).</summary>
+    /// <summary>A known_hosts file holding this server's ed25519 key (as [127.0.0.1]:port), plain (hash it with
+    /// ssh-keygen -H to test hashed entries).</summary>
     public string KnownHostsPath => Path.Combine(Directory, "known_hosts");
 
     /// <summary>SHA256 fingerprint of the host key known_hosts trusts.</summary>
@@ -73,6 +77,19 @@ public sealed class SshdSandbox : IDisposable
         ConnectTimeout = TimeSpan.FromSeconds(10),
         OperationTimeout = TimeSpan.FromSeconds(30),
     };
+
+    /// <summary>Lets a further client key in: its public half (PATH.pub, as ssh-keygen writes it) joins authorized_keys.</summary>
+    public void Authorize(string privateKeyPath) =>
+        File.AppendAllText(Path.Combine(Directory, "authorized_keys"), File.ReadAllText(privateKeyPath + ".pub"));
+
+    /// <summary>Makes a client key with ssh-keygen (ed25519, ecdsa, rsa; optionally with a passphrase) and lets it in.</summary>
+    public string NewClientKey(string name, string type, int bits = 0, string passphrase = "")
+    {
+        var path = Path.Combine(Directory, name);
+        KeyGen(["-t", type, .. bits > 0 ? new[] { "-b", bits.ToString() } : [], "-N", passphrase, "-C", name, "-f", path]);
+        Authorize(path);
+        return path;
+    }
 
     /// <summary>Starts sshd (again, after <see cref="Kill"/>) on the same port.</summary>
     public void Start()
@@ -161,7 +178,7 @@ public sealed class SshdSandbox : IDisposable
             "PermitRootLogin yes",
             $"AllowUsers {User}",
             $"MaxStartups {MaxStartups}",
-            "MaxSessions 10",
+            $"MaxSessions {MaxSessions}",
             "LogLevel ERROR",
             "UseDNS no",
             "PrintMotd no",

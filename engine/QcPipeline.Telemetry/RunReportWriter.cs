@@ -21,9 +21,7 @@ public static class RunReportWriter
     public static void Write(string path, RunResult result, IReadOnlyList<ReportSection> sections)
     {
         var html = Render(result, sections);
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, html, new UTF8Encoding(false));
-        File.Move(tmp, path, overwrite: true);
+        Core.Outputs.AtomicFile.WriteAllText(path, html);
     }
 
     public static string Render(RunResult result, IReadOnlyList<ReportSection> sections)
@@ -54,7 +52,7 @@ public static class RunReportWriter
 
         sb.Append("<section><h2>Timeline</h2><p class=\"note\">Each row is one worker (for pooled stages, one connection); each bar one item. ")
           .Append("Gaps are idle time; long bars are stragglers. Hover a bar for its item.");
-        if (result.TimelineTruncated) sb.Append(" Only the first ").Append(result.Timeline.Count.ToString("N0", CultureInfo.InvariantCulture)).Append(" item timings were kept (outputs.timeline_limit).");
+        if (result.TimelineTruncated) sb.Append(" A sample of ").Append(result.Timeline.Count.ToString("N0", CultureInfo.InvariantCulture)).Append(" item timings, whole items spread over the run, was kept (outputs.timeline_limit).");
         sb.Append("</p><div id=\"gantt\"></div></section>\n");
         sb.Append("<section><h2>Throughput</h2><p class=\"note\">Items finished per second by each stage.</p><div id=\"throughput\"></div></section>\n");
         sb.Append("<section><h2>Slowest items</h2><div id=\"slowest\"></div></section>\n");

@@ -41,6 +41,23 @@ public class ResourceTests
     }
 
     [Fact]
+    public async Task A_resource_shared_by_several_items_is_lent_to_at_most_that_many_and_reopened_once_when_broken()
+    {
+        var tag = Probe.NewTag();
+        var r = await Harness.RunAsync(Job(tag, "workers: 2, shares: 8, delay: 5ms, break_keys: [n50, n51, n52], retry: { attempts: 3, backoff: 1ms }"));
+        var p = Probe.Of(tag);
+        Harness.AssertAccounted(r);
+        Assert.Equal(200, r.Processed);
+        Assert.Equal(8, p.MaxSharing); // 16 items at once over 2 resources, never more than 8 on one
+        Assert.True(p.WorkersUsed.Keys.All(w => w is 0 or 1));
+        var fetch = r.Stages.Single(s => s.Name == "fetch");
+        Assert.Equal(2, fetch.Workers);
+        // Each break disposes the resource once, however many items were using it, and the next item reopens it.
+        Assert.InRange(p.Opened.Count, 3, 2 + 3);
+        AssertAllDisposedOnce(p);
+    }
+
+    [Fact]
     public async Task Resources_are_disposed_when_items_fail_and_when_the_run_fails()
     {
         var tag = Probe.NewTag();

@@ -34,7 +34,9 @@ public sealed class Probe
     public long OpensStarted;
     public long OpensRunning;
     public long MaxOpensRunning;
-    public long SharedUse; // a resource lent to two items at once
+    public long SharedUse; // a resource lent to more items at once than it allows
+    public long MaxSharing; // the most items that used one resource at once
+    public IReadOnlyList<IStageLifecycle> Consumers = []; // what the source saw of the stages it feeds
     public readonly ConcurrentDictionary<int, int> WorkersUsed = new();
 
     // Concurrency of a stage.
@@ -97,8 +99,12 @@ public sealed class NumbersOptions
 [Stage("test.numbers", "Produces numbered items.")]
 public sealed class NumbersStage : SourceStage<Num, NumbersOptions>
 {
-    public override ValueTask StartAsync(CancellationToken ct) =>
-        Options.FailStart ? throw new InvalidOperationException("cannot start numbers") : ValueTask.CompletedTask;
+    public override ValueTask StartAsync(CancellationToken ct)
+    {
+        if (Options.FailStart) throw new InvalidOperationException("cannot start numbers");
+        Probe.Of(Options.Tag).Consumers = Context.Consumers;
+        return ValueTask.CompletedTask;
+    }
 
     public override async IAsyncEnumerable<Num> ReadAsync(SourceContext context)
     {
@@ -130,6 +136,7 @@ public sealed class MapOptions
     [Option("How many attempts of a flaky item fail.", Min = 0)] public int FlakyAttempts { get; init; } = 1;
     [Option("Items that wait for cancellation on their first attempts (flaky_attempts of them).")] public string[] HangKeys { get; init; } = [];
     [Option("Every item waits for cancellation.")] public bool HangAll { get; init; }
+    [Option("With hang_all: cancellation ends the wait with an I/O error, as an aborted connection's call does.")] public bool AbortAsIo { get; init; }
     [Option("Every item waits 20 s, ignoring cancellation (a call stuck in a hung file system).")] public bool Stuck { get; init; }
     [Option("Items that throw OperationCanceledException themselves.")] public string[] CancelKeys { get; init; } = [];
     [Option("Time per item.")] public TimeSpan Delay { get; init; }
@@ -153,6 +160,11 @@ public sealed class MapStage : TransformStage<Num, Num, MapOptions>
             if (delay > TimeSpan.Zero) await Task.Delay(delay, context.CancellationToken);
             var first = context.Attempt <= o.FlakyAttempts;
             if (o.Stuck) await Task.Delay(TimeSpan.FromSeconds(20), CancellationToken.None);
+            if (o.HangAll && o.AbortAsIo)
+            {
+                try { await Task.Delay(Timeout.Infinite, context.CancellationToken); }
+                catch (OperationCanceledException) { throw new IOException("connection aborted"); }
+            }
             if (o.HangAll || (first && o.HangKeys.Contains(item.Key))) await Task.Delay(Timeout.Infinite, context.CancellationToken);
             if (o.CancelKeys.Contains(item.Key)) throw new OperationCanceledException("the stage's own HTTP client gave up");
             if (o.FailKeys.Contains(item.Key) || Chance.Of(o.Seed, item.Key) < o.FailRatio)
@@ -177,8 +189,9 @@ public sealed class TestResource(int worker) : IDisposable
     public void Dispose() => Interlocked.Increment(ref Disposals);
 }
 
-public sealed class PoolOptions
+public sealed class PoolOptions : ISharedResources
 {
+    public int ItemsPerResource => Shares;
     [Option("Probe tag.")] public string Tag { get; init; } = "";
     [Option("Time to open one resource.")] public TimeSpan OpenDelay { get; init; }
     [Option("Workers from this index on are refused (-1: none).", Min = -1)] public int RefuseFrom { get; init; } = -1;
@@ -187,6 +200,7 @@ public sealed class PoolOptions
     [Option("Share of items that fail.", Min = 0, Max = 1)] public double FailRatio { get; init; }
     [Option("Time per item.")] public TimeSpan Delay { get; init; }
     [Option("Every item waits for cancellation.")] public bool HangAll { get; init; }
+    [Option("Items that may use one resource at once.", Min = 1)] public int Shares { get; init; } = 1;
 }
 
 [Stage("test.pool", "Passes items on using one resource per worker.")]
@@ -212,7 +226,9 @@ public sealed class PoolStage : PooledTransformStage<Num, Num, PoolOptions, Test
     public override async ValueTask<Num> ProcessAsync(Num item, TestResource resource, ItemContext context)
     {
         var probe = Probe.Of(Options.Tag);
-        if (Interlocked.Increment(ref resource.InUse) != 1) Interlocked.Increment(ref probe.SharedUse);
+        var inUse = Interlocked.Increment(ref resource.InUse);
+        if (inUse > Options.Shares) Interlocked.Increment(ref probe.SharedUse);
+        Probe.Raise(ref probe.MaxSharing, inUse);
         try
         {
             if (resource.Disposals > 0) throw new InvalidOperationException("used after dispose");

@@ -2,6 +2,7 @@ using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
+using QcPipeline.Media;
 using Xunit;
 
 namespace QcPipeline.Files.Tests;
@@ -93,6 +94,33 @@ public sealed class LocalReadTests : IDisposable
     }
 
     [Fact]
+    public async Task Header_mode_reads_only_what_the_next_stage_declares_it_needs()
+    {
+        var files = Path.Combine(_dir, "files");
+        Directory.CreateDirectory(files);
+        byte[] exif = [.. "Exif\0\0"u8, .. Enumerable.Repeat((byte)0x11, 5000)];
+        byte[] xmp = [.. "http://ns.adobe.com/xap/1.0/\0"u8, .. Enumerable.Repeat((byte)0x22, 3000)];
+        byte[] Seg(byte marker, byte[] payload) => [0xFF, marker, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload];
+        byte[] jpeg = [0xFF, 0xD8, .. Seg(0xE1, exif), .. Seg(0xE1, xmp), .. Seg(0xE2, [.. "ICC_PROFILE\0"u8, .. new byte[3000]]),
+            .. Seg(0xE3, new byte[60000]), .. Seg(0xDB, new byte[65]), .. Seg(0xDA, new byte[10]), .. new byte[100_000], 0xFF, 0xD9];
+        File.WriteAllBytes(Path.Combine(files, "t.jpg"), jpeg);
+        File.WriteAllText(Path.Combine(_dir, "job.yaml"), """
+            job: read-needs
+            stages:
+              list: { type: files.list, root: files }
+              read: { type: files.read, header_bytes: 4096 }
+              gps: { type: test.exif-reader }
+            """);
+        var registry = new StageRegistry().AddFiles().Sink<ExifReaderStage, FileContent, NoOptions>();
+        var graph = GraphCompiler.Compile(new JobLoader(registry, _ => null).Load(Path.Combine(_dir, "job.yaml")));
+        ExifReaderStage.Items.Clear();
+        var result = await new PipelineRunner(graph, Path.Combine(_dir, "out-needs"), cacheDisabled: true).RunAsync();
+        Assert.Equal(RunOutcome.Succeeded, result.Outcome);
+        Assert.Equal([0xFF, 0xD8, .. Seg(0xE1, exif), .. Seg(0xE1, xmp), 0xFF, 0xD9], Assert.Single(ExifReaderStage.Items).Bytes.ToArray());
+        Assert.InRange(result.Stages.Single(s => s.Name == "read").Bytes, 8000, 8100 + 4096); // EXIF + XMP and no more than the first read
+    }
+
+    [Fact]
     public async Task Header_mode_gives_header_bytes_and_full_mode_the_path()
     {
         var files = Path.Combine(_dir, "files", "DJI_001");
@@ -118,7 +146,22 @@ public sealed class LocalReadTests : IDisposable
     }
 }
 
-/// <summary>A sink that keeps what reaches it, for the test above.</summary>
+/// <summary>A sink that keeps what reaches it and reads only EXIF and XMP of a JPEG, as gps.exif does.</summary>
+[Stage("test.exif-reader", "keeps items for a test; declares it needs EXIF + XMP")]
+public sealed class ExifReaderStage : SinkStage<FileContent, NoOptions>, IJpegHeaderReader
+{
+    public static readonly List<FileContent> Items = [];
+
+    public JpegHeaderNeeds HeaderNeeds { get; } = JpegHeaderNeeds.Of(JpegSegmentKind.Exif, JpegSegmentKind.Xmp);
+
+    public override ValueTask ConsumeAsync(Outcome<FileContent> item, ItemContext context)
+    {
+        if (item.Value is { } v) lock (Items) Items.Add(v);
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>A sink that keeps what reaches it, for the tests above.</summary>
 [Stage("test.collect", "keeps items for a test")]
 public sealed class CollectStage : SinkStage<FileContent, NoOptions>
 {

@@ -156,6 +156,60 @@ public sealed class SftpStageTests
         Assert.Equal(2, result.Processed);
     }
 
+    [Fact]
+    public async Task Links_to_files_and_links_out_of_root_are_never_followed()
+    {
+        using var site = new Site(folders: 2, perFolder: 2);
+        var outside = Directory.CreateTempSubdirectory("qc-outside-").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(outside, "SECRET.JPG"), Site.Jpeg(new Random(3), 100, 100));
+            File.SetUnixFileMode(outside, (UnixFileMode)0b111_101_101);
+            File.CreateSymbolicLink(Path.Combine(site.Content, "folder 00", "shadow.jpg"), Path.Combine(outside, "SECRET.JPG"));
+            File.CreateSymbolicLink(Path.Combine(site.Content, "elsewhere"), outside);
+            File.CreateSymbolicLink(Path.Combine(site.Content, "alias"), Path.Combine(site.Content, "folder 01")); // inside root: listed once
+            var name = $"links-{Guid.NewGuid():N}";
+            var result = await site.RunAsync(site.Job(name, 2, list: "    follow_symlinks: true"));
+            AssertAccounted(result);
+            Assert.Equal(4, result.Produced);
+            Assert.DoesNotContain(CollectSink.Get(name), o => o.Value!.Path.Contains("SECRET") || o.Value.Path.Contains("shadow"));
+            Assert.Contains(result.Warnings, w => w.Contains("symbolic link(s) not followed"));
+
+            var off = $"links-off-{Guid.NewGuid():N}";
+            var plain = await site.RunAsync(site.Job(off, 2));
+            Assert.Equal(4, plain.Produced);
+        }
+        finally { Directory.Delete(outside, recursive: true); }
+    }
+
+    [Fact]
+    public async Task Full_mode_never_writes_through_a_symbolic_link_below_download_dir()
+    {
+        using var site = new Site(folders: 2, perFolder: 3);
+        var downloads = Path.Combine(site.Output, "downloads");
+        var elsewhere = Directory.CreateTempSubdirectory("qc-elsewhere-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(downloads, "folder 01"));
+            File.CreateSymbolicLink(Path.Combine(downloads, "folder 00"), elsewhere); // planted: would redirect the writes
+            var victim = Path.Combine(elsewhere, "victim.txt");
+            File.WriteAllText(victim, "keep me");
+            File.CreateSymbolicLink(Path.Combine(downloads, "folder 01", "DJI_0000.JPG"), victim); // a link at a file's name
+            var name = $"full-links-{Guid.NewGuid():N}";
+            var result = await site.RunAsync(site.Job(name, 2, fetch: $"    mode: full\n    download_dir: {downloads}"));
+            AssertAccounted(result);
+            Assert.Equal(3, result.Failed); // folder 00's files: refused, with the reason
+            Assert.All(result.Unsuccessful, u => Assert.Contains("symbolic link", u.Reason));
+            Assert.Empty(Directory.GetFiles(elsewhere, "*.JPG"));
+            Assert.Equal("keep me", File.ReadAllText(victim));
+            var replaced = Path.Combine(downloads, "folder 01", "DJI_0000.JPG");
+            Assert.Null(new FileInfo(replaced).LinkTarget); // the link itself was replaced by the file
+            Assert.Equal(File.ReadAllBytes(Path.Combine(site.Content, "folder 01", "DJI_0000.JPG")), File.ReadAllBytes(replaced));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(replaced));
+        }
+        finally { Directory.Delete(elsewhere, recursive: true); }
+    }
+
     [Theory]
     [InlineData(1, 1)]
     [InlineData(10, 1)]

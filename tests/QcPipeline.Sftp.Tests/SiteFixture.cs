@@ -2,6 +2,7 @@ using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
+using QcPipeline.SiteScan;
 using QcPipeline.Ssh;
 
 namespace QcPipeline.Sftp.Tests;
@@ -11,9 +12,9 @@ public sealed class Site : IDisposable
 {
     public static readonly StageRegistry Registry = new StageRegistry().AddSftp()
         .Sink<CollectSink, FileContent, CollectOptions>()
-        .Transform<DeleteStage, FileItem, FileItem, DeleteOptions>();
+        .Transform<DeleteStage, FileItem, FileItem, DeleteOptions>().AddSiteScan();
 
-    public Site(int folders = 3, int perFolder = 40, int imageBytes = 200_000, int maxStartups = 100, string? loginUser = null)
+    public Site(int folders = 3, int perFolder = 40, int imageBytes = 200_000, int maxStartups = 100, string? loginUser = null, int maxSessions = 10)
     {
         Content = Directory.CreateTempSubdirectory("qc-sftp-site-").FullName;
         File.SetUnixFileMode(Content, (UnixFileMode)0b111_101_101);
@@ -29,7 +30,7 @@ public sealed class Site : IDisposable
             }
         }
         Output = Directory.CreateTempSubdirectory("qc-sftp-out-").FullName;
-        Server = new SshdSandbox(Content, maxStartups, loginUser);
+        Server = new SshdSandbox(Content, maxStartups, loginUser, maxSessions);
     }
 
     public string Content { get; }
@@ -70,13 +71,13 @@ public sealed class Site : IDisposable
     }
 
     /// <summary>A job: list the site, (optionally delete one file), fetch, collect. <paramref name="fetch"/> adds options to the fetch stage.</summary>
-    public string Job(string collect, int workers, string fetch = "", string between = "", string connection = "", string list = "") => $"""
+    public string Job(string collect, int workers, string fetch = "", string between = "", string connection = "", string list = "", int? port = null) => $"""
         job: sftp-test
         connections:
           site:
             type: sftp
             host: 127.0.0.1
-            port: {Server.Port}
+            port: {port ?? Server.Port}
             user: {Server.User}
             key: {Server.ClientKeyPath}
             known_hosts: {Server.KnownHostsPath}
@@ -103,9 +104,9 @@ public sealed class Site : IDisposable
             into: {collect}
         """;
 
-    public async Task<RunResult> RunAsync(string yaml, TimeSpan? limit = null)
+    public async Task<RunResult> RunAsync(string yaml, TimeSpan? limit = null, Func<string, string?>? environment = null, string? jobPath = null)
     {
-        var definition = new JobLoader(Registry).Parse(yaml, Path.Combine(Output, "job.yaml"));
+        var definition = new JobLoader(Registry, environment).Parse(yaml, jobPath ?? Path.Combine(Output, "job.yaml"));
         var runner = new PipelineRunner(GraphCompiler.Compile(definition), Path.Combine(Output, Guid.NewGuid().ToString("N")[..8]));
         var run = runner.RunAsync(CancellationToken.None);
         if (await Task.WhenAny(run, Task.Delay(limit ?? TimeSpan.FromSeconds(120))) != run)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using QcPipeline.Core.Stages;
+using QcPipeline.Media;
 using QcPipeline.SiteScan;
 using QcPipeline.TestKit;
 using Xunit;

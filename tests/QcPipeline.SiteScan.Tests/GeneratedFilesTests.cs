@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using QcPipeline.Core.Stages;
+using QcPipeline.Media;
 using QcPipeline.SiteScan;
 using QcPipeline.SiteScan.Generation;
 using QcPipeline.Vision;

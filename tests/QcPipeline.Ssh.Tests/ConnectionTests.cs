@@ -5,7 +5,7 @@ using QcPipeline.Ssh;
 
 namespace QcPipeline.Ssh.Tests;
 
-/// <summary>Authentication, host keys and broken connections, each against its own sshd.</summary>
+/// <summary>Authentication, host keys and broken connections, each against its own sshd (OpenSSH's default algorithms).</summary>
 public sealed class ConnectionTests : IDisposable
 {
     private readonly string _content = Directory.CreateTempSubdirectory("qc-ssh-").FullName;
@@ -24,170 +24,215 @@ public sealed class ConnectionTests : IDisposable
         Directory.Delete(_content, recursive: true);
     }
 
+    private Task<SftpConnection> Connect(SftpConnectionSettings settings) => SftpConnection.ConnectAsync(settings);
+
     [Fact]
-    public void A_wrong_password_fails_once_clearly_and_never_shows_the_password()
+    public async Task A_wrong_password_fails_once_clearly_and_never_shows_the_password()
     {
         var settings = _server.Settings() with { PrivateKeyPath = null, Password = "Sup3r-secret-pw" };
-        var e = Assert.Throws<SshException>(() => SftpClient.Connect(settings));
+        var e = await Assert.ThrowsAsync<SshException>(() => Connect(settings));
         Assert.Equal(SshErrorKind.AuthenticationFailed, e.Kind);
         Assert.False(e.IsTransient, "authentication failures must not be retried");
         Assert.Contains($"{_server.User}@127.0.0.1:{_server.Port}", e.Message);
+        Assert.Contains("password refused", e.Message);
         Assert.DoesNotContain("Sup3r-secret-pw", e.ToString());
         Assert.DoesNotContain("Sup3r-secret-pw", settings.ToString());
     }
 
     [Fact]
-    public void A_wrong_key_is_refused()
+    public async Task A_wrong_key_is_refused_and_named()
     {
         var other = Path.Combine(_server.Directory, "other_key");
         KeyGen("-t", "ed25519", "-N", "", "-f", other);
-        var e = Assert.Throws<SshException>(() => SftpClient.Connect(_server.Settings() with { PrivateKeyPath = other }));
+        var e = await Assert.ThrowsAsync<SshException>(() => Connect(_server.Settings() with { PrivateKeyPath = other }));
         Assert.Equal(SshErrorKind.AuthenticationFailed, e.Kind);
         Assert.Contains(other, e.Message);
     }
 
-    [Fact]
-    public void An_rsa_key_is_refused_with_the_reason()
+    [Theory]
+    [InlineData("rsa", 3072)]  // the key most users have: signed rsa-sha2-512/256, as OpenSSH >= 8.8 requires
+    [InlineData("rsa", 2048)]
+    [InlineData("ed25519", 0)]
+    [InlineData("ecdsa", 256)]
+    [InlineData("ecdsa", 521)]
+    public async Task A_key_of_each_common_type_logs_in_against_OpenSSH_defaults(string type, int bits)
     {
-        var rsa = Path.Combine(_server.Directory, "rsa_key");
-        KeyGen("-t", "rsa", "-b", "2048", "-N", "", "-f", rsa);
-        File.AppendAllText(Path.Combine(_server.Directory, "authorized_keys"), File.ReadAllText(rsa + ".pub"));
-        var e = Assert.Throws<SshException>(() => SftpClient.Connect(_server.Settings() with { PrivateKeyPath = rsa }));
-        Assert.Equal(SshErrorKind.AuthenticationFailed, e.Kind);
-        Assert.Contains("RSA", e.Message);
-        Assert.Contains("ed25519", e.Message);
+        var key = _server.NewClientKey($"{type}{bits}_key", type, bits);
+        using var client = await Connect(_server.Settings() with { PrivateKeyPath = key });
+        Assert.Equal(SftpEntryKind.File, (await client.StatAsync("a.bin")).Entry.Kind);
     }
 
     [Fact]
-    public void A_key_with_a_passphrase_works_and_a_wrong_passphrase_is_an_error()
+    public async Task A_PEM_RSA_key_works_too()
     {
-        var key = Path.Combine(_server.Directory, "locked_key");
-        KeyGen("-t", "ecdsa", "-N", "open sesame", "-f", key);
-        File.AppendAllText(Path.Combine(_server.Directory, "authorized_keys"), File.ReadAllText(key + ".pub"));
-        using (var client = SftpClient.Connect(_server.Settings() with { PrivateKeyPath = key, Passphrase = "open sesame" }))
-            Assert.Equal(SftpEntryKind.File, client.Stat("a.bin").Kind);
-        var e = Assert.Throws<SshException>(() => SftpClient.Connect(_server.Settings() with { PrivateKeyPath = key, Passphrase = "wrong" }));
-        Assert.Equal(SshErrorKind.AuthenticationFailed, e.Kind);
-        Assert.DoesNotContain("open sesame", e.Message);
+        var key = _server.NewClientKey("pem_rsa", "rsa", 3072);
+        KeyGen("-p", "-m", "PEM", "-N", "", "-P", "", "-f", key); // rewrite as "BEGIN RSA PRIVATE KEY"
+        Assert.Contains("BEGIN RSA PRIVATE KEY", File.ReadAllText(key));
+        using var client = await Connect(_server.Settings() with { PrivateKeyPath = key });
+        Assert.True(client.IsConnected);
     }
 
     [Fact]
-    public void A_changed_host_key_is_refused_with_both_fingerprints()
+    public async Task A_key_with_a_passphrase_works_and_a_wrong_or_missing_passphrase_is_an_error()
+    {
+        var key = _server.NewClientKey("locked_key", "ecdsa", passphrase: "open sesame");
+        using (var client = await Connect(_server.Settings() with { PrivateKeyPath = key, Passphrase = "open sesame" }))
+            Assert.Equal(SftpEntryKind.File, (await client.StatAsync("a.bin")).Entry.Kind);
+        var wrong = await Assert.ThrowsAsync<SshException>(() => Connect(_server.Settings() with { PrivateKeyPath = key, Passphrase = "wrong" }));
+        Assert.Equal(SshErrorKind.AuthenticationFailed, wrong.Kind);
+        Assert.Contains(key, wrong.Message);
+        Assert.DoesNotContain("open sesame", wrong.Message);
+        var none = await Assert.ThrowsAsync<SshException>(() => Connect(_server.Settings() with { PrivateKeyPath = key }));
+        Assert.Contains("passphrase", none.Message);
+    }
+
+    [Fact]
+    public async Task A_refused_key_falls_back_to_the_password()
+    {
+        var other = Path.Combine(_server.Directory, "stranger_key");
+        KeyGen("-t", "ed25519", "-N", "", "-f", other);
+        var e = await Assert.ThrowsAsync<SshException>(() => Connect(_server.Settings() with { PrivateKeyPath = other, Password = "not-it" }));
+        Assert.Equal(SshErrorKind.AuthenticationFailed, e.Kind);
+        Assert.Contains("password refused", e.Message);
+        Assert.Contains(other, e.Message);
+    }
+
+    [Fact]
+    public async Task A_changed_host_key_is_refused_with_both_fingerprints()
     {
         var known = _server.HostKeyFingerprint;
         _server.Kill();
         _server.ReplaceHostKeys();
         _server.Start();
-        var e = Assert.Throws<SshException>(() => SftpClient.Connect(_server.Settings()));
+        var e = await Assert.ThrowsAsync<SshException>(() => Connect(_server.Settings()));
         Assert.Equal(SshErrorKind.HostKeyMismatch, e.Kind);
         Assert.False(e.IsTransient);
+        Assert.Contains("HOST KEY CHANGED", e.Message);
         Assert.Contains(known, e.Message);
         Assert.Contains(_server.ServerHostKeyFingerprint, e.Message);
         // accept-new does not accept a changed key either.
-        var again = Assert.Throws<SshException>(() => SftpClient.Connect(_server.Settings() with { HostKeyPolicy = HostKeyPolicy.AcceptNew }));
+        var again = await Assert.ThrowsAsync<SshException>(() => Connect(_server.Settings() with { HostKeyPolicy = HostKeyPolicy.AcceptNew }));
         Assert.Equal(SshErrorKind.HostKeyMismatch, again.Kind);
     }
 
     [Fact]
-    public void An_unknown_host_is_refused_unless_accept_new_which_learns_it()
+    public async Task An_unknown_host_is_refused_unless_accept_new_which_learns_it()
     {
-        var knownHosts = Path.Combine(_server.Directory, "fresh_known_hosts");
+        var knownHosts = Path.Combine(_server.Directory, "fresh", "known_hosts");
         var strict = _server.Settings() with { KnownHostsPath = knownHosts };
-        Assert.Equal(SshErrorKind.HostKeyUnknown, Assert.Throws<SshException>(() => SftpClient.Connect(strict)).Kind);
+        var e = await Assert.ThrowsAsync<SshException>(() => Connect(strict));
+        Assert.Equal(SshErrorKind.HostKeyUnknown, e.Kind);
+        Assert.Contains("accept_new", e.Message);
 
-        SftpClient.Connect(strict with { HostKeyPolicy = HostKeyPolicy.AcceptNew }).Dispose();
+        (await Connect(strict with { HostKeyPolicy = HostKeyPolicy.AcceptNew })).Dispose();
         Assert.Contains($"[127.0.0.1]:{_server.Port}", File.ReadAllText(knownHosts));
-        using var client = SftpClient.Connect(strict); // now known
+        using var client = await Connect(strict); // now known
         Assert.True(client.IsConnected);
     }
 
     [Fact]
-    public void Hashed_known_hosts_entries_are_honoured()
+    public async Task Hashed_known_hosts_entries_are_honoured()
     {
         Run("ssh-keygen", "-q", "-H", "-f", _server.KnownHostsPath);
         Assert.StartsWith("|1|", File.ReadAllText(_server.KnownHostsPath));
-        using var client = SftpClient.Connect(_server.Settings());
+        using var client = await Connect(_server.Settings());
         Assert.Equal(_server.HostKeyFingerprint, client.HostKeyFingerprint);
     }
 
     [Fact]
-    public void A_pinned_fingerprint_is_checked_instead_of_known_hosts()
+    public async Task A_pinned_fingerprint_is_checked_instead_of_known_hosts_whichever_key_the_server_prefers()
     {
         var pinned = _server.Settings() with { KnownHostsPath = "/nonexistent", PinnedFingerprint = _server.HostKeyFingerprint };
-        using (var client = SftpClient.Connect(pinned)) Assert.Equal(_server.HostKeyFingerprint, client.HostKeyFingerprint);
+        using (var client = await Connect(pinned)) Assert.Equal(_server.HostKeyFingerprint, client.HostKeyFingerprint);
         var wrong = pinned with { PinnedFingerprint = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" };
-        var e = Assert.Throws<SshException>(() => SftpClient.Connect(wrong));
+        var e = await Assert.ThrowsAsync<SshException>(() => Connect(wrong));
         Assert.Equal(SshErrorKind.HostKeyMismatch, e.Kind);
         Assert.Contains("SHA256:AAAA", e.Message);
+        Assert.Contains(_server.HostKeyFingerprint, e.Message); // every key the server has was looked at
     }
 
     [Fact]
-    public void A_refused_connection_is_transient_and_names_the_port()
+    public async Task A_refused_connection_is_transient_and_names_the_port()
     {
         var port = _server.Port;
         _server.Kill();
-        var e = Assert.Throws<SshException>(() => SftpClient.Connect(_server.Settings()));
+        var e = await Assert.ThrowsAsync<SshException>(() => Connect(_server.Settings()));
         Assert.Equal(SshErrorKind.ConnectionRefused, e.Kind);
         Assert.True(e.IsTransient);
         Assert.Contains($":{port}", e.Message);
     }
 
     [Fact]
-    public void A_silent_server_times_out_instead_of_hanging()
+    public async Task A_silent_server_times_out_instead_of_hanging()
     {
         using var silent = new TcpListener(IPAddress.Loopback, 0);
         silent.Start();
         var settings = _server.Settings() with { Port = ((IPEndPoint)silent.LocalEndpoint).Port, ConnectTimeout = TimeSpan.FromSeconds(1) };
         var clock = Stopwatch.StartNew();
-        var e = Assert.Throws<SshException>(() => SftpClient.Connect(settings));
+        var e = await Assert.ThrowsAsync<SshException>(() => Connect(settings));
         Assert.True(e.Kind is SshErrorKind.Timeout or SshErrorKind.ConnectionRefused or SshErrorKind.ConnectionLost, e.Message);
         Assert.True(e.IsTransient);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the connect timeout bounds the wait");
     }
 
     [Fact]
-    public void A_killed_server_breaks_the_connection_and_a_new_one_works_after_restart()
+    public async Task A_killed_server_fails_every_request_in_flight_at_once_and_a_new_connection_works_after_restart()
     {
-        using var client = SftpClient.Connect(_server.Settings());
-        using var stream = client.OpenRead("a.bin", 64 * 1024);
-        stream.ReadExactly(new byte[1024]);
+        using var client = await Connect(_server.Settings());
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var downloads = Enumerable.Range(0, 16).Select(async _ =>
+        {
+            await gate.Task;
+            return await client.DownloadAsync("a.bin", Stream.Null);
+        }).ToList();
+        gate.SetResult();
+        while (client.InFlight < 8 && !downloads.All(d => d.IsCompleted)) await Task.Delay(1);
         _server.Kill();
-        var e = Assert.ThrowsAny<SshException>(() => { var b = new byte[1 << 20]; while (stream.Read(b) > 0) { } client.Stat("a.bin"); });
-        Assert.True(e.IsTransient, e.Message);
+        var outcomes = await Task.WhenAll(downloads.Select(async d => { try { await d; return null; } catch (SshException e) { return e; } }));
+        Assert.Contains(outcomes, o => o is not null);
+        Assert.All(outcomes.OfType<SshException>(), e => Assert.True(e.IsTransient && e.ConnectionBroken, e.Message));
         Assert.False(client.IsConnected);
+        await Assert.ThrowsAsync<SshException>(() => client.StatAsync("a.bin"));
         _server.Start();
-        using var again = SftpClient.Connect(_server.Settings());
-        Assert.Equal(3 * 1024 * 1024, again.Stat("a.bin").Size);
+        using var again = await Connect(_server.Settings());
+        Assert.Equal(3 * 1024 * 1024, (await again.StatAsync("a.bin")).Entry.Size);
     }
 
     [Fact]
-    public void Abort_from_another_thread_breaks_a_call_in_progress()
+    public async Task Abort_from_another_thread_breaks_calls_in_progress()
     {
-        using var client = SftpClient.Connect(_server.Settings());
-        using var cancel = new CancellationTokenSource();
-        cancel.Cancel();
-        Assert.ThrowsAny<OperationCanceledException>(() => client.Download("a.bin", Stream.Null, cancel.Token, 4096));
+        using var client = await Connect(_server.Settings());
+        var download = client.DownloadAsync("a.bin", new SlowStream());
+        client.Abort();
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => download);
+        Assert.True(e is SshException { IsTransient: true } or OperationCanceledException, e.ToString());
         Assert.False(client.IsConnected);
     }
 
     [Fact]
-    public void A_server_at_its_connection_limit_refuses_some_of_many_parallel_connections()
+    public async Task A_server_at_its_connection_limit_refuses_some_of_many_parallel_connections()
     {
         using var limited = new SshdSandbox(_content, maxStartups: 2);
-        var results = new object[8];
-        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
         {
-            try { results[i] = SftpClient.Connect(limited.Settings()); }
-            catch (SshException e) { results[i] = e; }
-        });
-        var opened = results.OfType<SftpClient>().ToList();
+            try { return (object)await Connect(limited.Settings()); }
+            catch (SshException e) { return e; }
+        }));
+        var opened = results.OfType<SftpConnection>().ToList();
         var refused = results.OfType<SshException>().ToList();
         foreach (var c in opened) c.Dispose();
         Assert.NotEmpty(refused);
         Assert.All(refused, e => Assert.True(e.IsTransient && e.Kind == SshErrorKind.ConnectionRefused, e.Message));
         Assert.Contains("MaxStartups", refused[0].Message);
-        using var later = SftpClient.Connect(limited.Settings()); // the limit is on connections in the handshake only
+        using var later = await Connect(limited.Settings()); // the limit is on connections in the handshake only
         Assert.True(later.IsConnected);
+    }
+
+    // A destination that takes its time, so a download is surely still running when it is aborted.
+    private sealed class SlowStream : MemoryStream
+    {
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => await Task.Delay(50, ct);
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => Task.Delay(50, ct);
     }
 
     private static void KeyGen(params string[] args) => Run("ssh-keygen", ["-q", .. args]);

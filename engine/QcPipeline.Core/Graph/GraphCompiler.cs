@@ -18,6 +18,7 @@ public static class GraphCompiler
     /// <summary>…and at least this many.</summary>
     public const int MinCapacity = 16;
 
+    /// <summary>Compiles a loaded job; throws <see cref="JobInvalidException"/> with every problem found.</summary>
     public static PipelineGraph Compile(JobDefinition job)
     {
         var diags = new DiagnosticBag();
@@ -39,8 +40,9 @@ public static class GraphCompiler
                 : w.IsAuto ? n.Descriptor.AutoWorkers(n.Definition.Options) : w.Count;
             if (w.IsAuto && n.Upstream is [var up] && up.Descriptor.MostChildren(up.Definition.Options) is int most)
                 n.Workers = Math.Clamp(most, 1, n.Workers);
+            n.Parallelism = n.Workers * n.Descriptor.ItemsPerResource(n.Definition.Options);
             var cap = n.Definition.Common.Capacity;
-            n.Capacity = cap > 0 ? cap : Math.Max(MinCapacity, CapacityPerWorker * n.Workers);
+            n.Capacity = cap > 0 ? cap : Math.Max(MinCapacity, CapacityPerWorker * n.Parallelism);
             if (n.Descriptor.Shape is StageShape.Transform or StageShape.PooledTransform)
                 n.Policy = StagePolicy.Build(n.Definition.Common, (key, message) =>
                     diags.Add(job.Locations.Of(n.Definition.Common, key, n.Definition.Location), message)) ?? StagePolicy.None;

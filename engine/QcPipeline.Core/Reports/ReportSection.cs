@@ -10,6 +10,7 @@ public sealed record ReportSection
     /// <summary>Names the section in the page: letters, digits and '-' (its element's id is section-{Id}).</summary>
     public required string Id { get; init; }
 
+    /// <summary>The section's heading.</summary>
     public required string Title { get; init; }
 
     /// <summary>HTML shown as it is, also where JavaScript is off; the contributor escapes what it embeds.</summary>
@@ -30,9 +31,11 @@ public sealed record ReportSection
 /// <summary>A stage that adds sections to report.html. Asked once, after its outputs are written.</summary>
 public interface IReportContributor
 {
+    /// <summary>The stage's sections, in the order they are shown (none is fine).</summary>
     IReadOnlyList<ReportSection> ReportSections();
 }
 
+/// <summary>Gathers the sections of a run's stages for the report writer.</summary>
 public static class ReportContributions
 {
     /// <summary>The sections of every contributing stage of a run, in the job's stage order. A contributor that

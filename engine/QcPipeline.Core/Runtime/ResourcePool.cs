@@ -4,9 +4,10 @@ namespace QcPipeline.Core.Runtime;
 
 /// <summary>
 /// The per-worker resources of a pooled stage (e.g. SFTP connections). Each slot is one worker's resource,
-/// lent to one item at a time. Slots open lazily up to a target that may grow (the "auto" policy); a slot
-/// whose resource broke is reopened by the next item that gets it. If the server refuses connections, the
-/// pool goes on with those that opened and says so once.
+/// lent to up to <c>shares</c> items at a time (an SFTP connection takes many requests at once): the free
+/// channel holds one ticket per share. Slots open lazily up to a target that may grow (the "auto" policy); a
+/// slot whose resource broke is reopened (once, however many items were using it) by the next item that gets
+/// it. If the server refuses connections, the pool goes on with those that opened and says so once.
 /// </summary>
 internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDisposable
 {
@@ -14,7 +15,11 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
     {
         public int Index { get; } = index;
         public T? Resource;
+        public Task<T>? Opening;
     }
+
+    /// <summary>A slot lent to one item, with the resource it got (which a later reopen may have replaced).</summary>
+    internal readonly record struct Lease(Slot Slot, T Resource);
 
     private readonly Func<int, CancellationToken, ValueTask<T>> _open;
     private readonly Func<Exception, bool> _isTransient;
@@ -22,15 +27,19 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
     private readonly Channel<Slot> _free = Channel.CreateUnbounded<Slot>();
     private readonly List<Slot> _slots = [];
     private readonly object _gate = new();
+    private readonly int _shares;
     private int _max;
     private bool _capped;
     private Exception? _fatal;
     private int _openCount;
 
-    public ResourcePool(int max, Func<int, CancellationToken, ValueTask<T>> open, Func<Exception, bool> isTransient, Action<string> warn)
+    public ResourcePool(int max, Func<int, CancellationToken, ValueTask<T>> open, Func<Exception, bool> isTransient, Action<string> warn, int shares = 1)
     {
-        _max = max; _open = open; _isTransient = isTransient; _warn = warn;
+        _max = max; _open = open; _isTransient = isTransient; _warn = warn; _shares = Math.Max(1, shares);
     }
+
+    /// <summary>Resources open with this token, not the token of the item that happened to ask first.</summary>
+    public CancellationToken OpenToken { get; set; }
 
     /// <summary>Resources open right now (a metric).</summary>
     public int OpenCount => Volatile.Read(ref _openCount);
@@ -68,8 +77,15 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
             }
             _warn($"the server accepted {opened.Count} of {count} connections; going on with {opened.Count} ({reason})");
         }
-        foreach (var s in opened) _free.Writer.TryWrite(s);
+        foreach (var s in opened) WriteTickets(s, _shares);
     }
+
+    private void WriteTickets(Slot slot, int count)
+    {
+        for (var i = 0; i < count; i++) _free.Writer.TryWrite(slot);
+    }
+
+    private bool IsLive(Slot slot) { lock (_gate) return _slots.Contains(slot); }
 
     private Slot NewSlot()
     {
@@ -81,32 +97,60 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
         }
     }
 
-    /// <summary>Lends a slot; grows the pool while it is below <paramref name="target"/>. The slot's resource
-    /// is opened here if it is not (first use, or broken earlier).</summary>
-    public async ValueTask<Slot> RentAsync(int target, CancellationToken ct)
+    /// <summary>Lends a share of a slot; grows the pool while it is below <paramref name="target"/>. The slot's
+    /// resource is opened here if it is not (first use, or broken earlier); items sharing a slot wait for one open.</summary>
+    public async ValueTask<Lease> RentAsync(int target, CancellationToken ct)
     {
-        if (_fatal is { } fatal) throw new ResourceUnavailableException(fatal.Message, fatal);
-        if (!_free.Reader.TryRead(out var slot))
+        while (true)
         {
-            bool grow;
-            lock (_gate) grow = !_capped && _slots.Count < Math.Min(target, _max);
-            slot = grow ? NewSlot() : await _free.Reader.ReadAsync(ct).ConfigureAwait(false);
-        }
-        if (slot.Resource is null)
-        {
-            try
+            if (_fatal is { } fatal) throw new ResourceUnavailableException(fatal.Message, fatal);
+            if (!_free.Reader.TryRead(out var slot))
             {
-                slot.Resource = await _open(slot.Index, ct).ConfigureAwait(false);
-                Interlocked.Increment(ref _openCount);
+                Slot? grown = null;
+                lock (_gate) if (!_capped && _slots.Count < Math.Min(target, _max)) grown = NewSlot();
+                if (grown is not null) WriteTickets(grown, _shares - 1);
+                slot = grown ?? await _free.Reader.ReadAsync(ct).ConfigureAwait(false);
             }
-            catch (Exception e)
+            if (!IsLive(slot)) continue; // a ticket of a slot the pool gave up
+            try { return new Lease(slot, await OpenedAsync(slot).WaitAsync(ct).ConfigureAwait(false)); }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 if (!_isTransient(e) && OpenCount == 0) _fatal = e; // nothing ever worked: fail the rest fast, no retry storm
                 CapAfterRefusal(slot, e);
                 throw;
             }
+            catch (OperationCanceledException)
+            {
+                _free.Writer.TryWrite(slot);
+                throw;
+            }
         }
-        return slot;
+    }
+
+    private Task<T> OpenedAsync(Slot slot)
+    {
+        lock (slot)
+        {
+            if (slot.Resource is { } open) return Task.FromResult(open);
+            return slot.Opening ??= OpenSlotAsync(slot);
+        }
+    }
+
+    private async Task<T> OpenSlotAsync(Slot slot)
+    {
+        await Task.Yield(); // run the open outside the slot's lock
+        try
+        {
+            var resource = await _open(slot.Index, OpenToken).ConfigureAwait(false);
+            Interlocked.Increment(ref _openCount);
+            lock (slot) { slot.Resource = resource; slot.Opening = null; }
+            return resource;
+        }
+        catch
+        {
+            lock (slot) slot.Opening = null;
+            throw;
+        }
     }
 
     // A slot that could not open is given back empty (another item may retry it later), unless other
@@ -125,42 +169,47 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
                 return;
             }
             if (working > 0 && _capped) { _slots.Remove(slot); return; }
+            if (!_slots.Contains(slot)) return;
         }
         _free.Writer.TryWrite(slot);
     }
 
-    /// <summary>Takes the slot back; a broken resource is disposed and reopened on next use.</summary>
-    public void Return(Slot slot, bool broken)
+    /// <summary>Takes a share back; a broken resource is disposed (once, if no reopen replaced it yet) and reopened on next use.</summary>
+    public void Return(Lease lease, bool broken)
     {
-        if (broken && slot.Resource is { } r)
+        var slot = lease.Slot;
+        var dispose = false;
+        if (broken)
+            lock (slot)
+                if (ReferenceEquals(slot.Resource, lease.Resource)) { slot.Resource = null; dispose = true; }
+        if (dispose)
         {
-            slot.Resource = null;
             Interlocked.Decrement(ref _openCount);
-            DisposeQuietly(r, slot.Index);
+            DisposeQuietly(lease.Resource, slot.Index);
         }
-        bool keep;
-        lock (_gate) keep = _slots.Contains(slot);
-        if (keep) _free.Writer.TryWrite(slot);
+        if (IsLive(slot)) _free.Writer.TryWrite(slot);
     }
 
-    /// <summary>Runs <paramref name="action"/> on every idle resource (keepalives); busy ones are left alone.</summary>
+    /// <summary>Runs <paramref name="action"/> on every idle resource (all its shares free: keepalives); busy ones are left alone.</summary>
     public void ForEachIdle(Action<T> action)
     {
-        var idle = new List<Slot>();
-        while (_free.Reader.TryRead(out var s)) idle.Add(s);
-        foreach (var s in idle)
+        var tickets = new List<Slot>();
+        while (_free.Reader.TryRead(out var s)) tickets.Add(s);
+        foreach (var group in tickets.GroupBy(t => t))
         {
-            if (s.Resource is { } r)
+            var s = group.Key;
+            var count = group.Count();
+            if (count == _shares && s.Resource is { } r)
             {
                 try { action(r); }
                 catch (Exception e)
                 {
                     _warn($"keepalive on connection {s.Index + 1} failed ({e.Message}); it is reopened when next used");
-                    Return(s, broken: true);
-                    continue;
+                    Return(new Lease(s, r), broken: true);
+                    count--;
                 }
             }
-            _free.Writer.TryWrite(s);
+            WriteTickets(s, count);
         }
     }
 

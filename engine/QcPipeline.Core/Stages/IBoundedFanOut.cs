@@ -17,3 +17,11 @@ public interface IAutoWorkers
     /// <summary>The workers "auto" resolves to.</summary>
     int AutoWorkers { get; }
 }
+
+/// <summary>Options of a pooled stage whose resource several items may use at once (an SFTP connection takes many
+/// requests at a time): the pool keeps one resource per worker, and the stage runs workers × this many items.</summary>
+public interface ISharedResources
+{
+    /// <summary>How many items may use one resource at the same time.</summary>
+    int ItemsPerResource { get; }
+}

@@ -74,6 +74,9 @@ public sealed class StageDescriptor
     /// <summary>For a fan-out, the most children one item can have under these options (null: unknown).</summary>
     public int? MostChildren(object options) => Shape == StageShape.FanOut && options is IBoundedFanOut b ? b.MostChildren() : null;
 
+    /// <summary>For a pooled stage, how many items may share one resource under these options (1 otherwise).</summary>
+    public int ItemsPerResource(object options) => Shape == StageShape.PooledTransform && options is ISharedResources r ? Math.Max(1, r.ItemsPerResource) : 1;
+
     /// <summary>A new instance, for one run.</summary>
     internal IStageLifecycle Create() => _create();
 

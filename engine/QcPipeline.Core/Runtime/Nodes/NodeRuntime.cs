@@ -60,12 +60,14 @@ internal abstract class NodeRuntime
         };
     }
 
-    /// <summary>Items at once in this node's block: the stage's workers (nodes may allow more, e.g. shared resources).</summary>
-    protected virtual int Parallelism => Node.Workers;
+    /// <summary>Items at once in this node's block: the stage's workers, times the items that may share one
+    /// worker's resource for pooled stages (see GraphNode.Parallelism).</summary>
+    protected virtual int Parallelism => Node.Parallelism;
 
     public void Wire(NodeRuntime[] targets)
     {
         _targets = targets;
+        Context.Consumers = targets.Select(t => t.Stage).ToList();
         foreach (var t in targets) t.Inputs++;
         if (IsSource)
         {
@@ -183,6 +185,9 @@ internal abstract class NodeRuntime
     {
         var inner = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e;
         var message = inner.Message.ReplaceLineEndings(" ");
+        // "no such file" always says which file.
+        if (inner is FileNotFoundException { FileName: { Length: > 0 } file } && !message.Contains(file, StringComparison.Ordinal))
+            message = $"{file}: {message}";
         return inner is TimeoutException or IOException || inner.GetType().Namespace?.StartsWith("QcPipeline", StringComparison.Ordinal) == true
             ? message : $"{message} ({inner.GetType().Name})";
     }

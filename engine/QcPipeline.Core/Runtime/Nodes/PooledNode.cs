@@ -3,7 +3,8 @@ using QcPipeline.Core.Stages;
 
 namespace QcPipeline.Core.Runtime;
 
-/// <summary>A one-to-one stage with a resource per worker (one SFTP connection per worker, for the whole run).</summary>
+/// <summary>A one-to-one stage with a resource per worker (one SFTP connection per worker, for the whole run),
+/// each shared by up to ItemsPerResource items at once.</summary>
 internal sealed class PooledNode : TransformNode
 {
     private readonly ResourcePool<IDisposable> _pool;
@@ -15,7 +16,8 @@ internal sealed class PooledNode : TransformNode
     public PooledNode(RunScope run, GraphNode node, int index, StageStats stats, IStageLifecycle stage, StageContext ctx)
         : base(run, node, index, stats, stage, ctx)
     {
-        _pool = new ResourcePool<IDisposable>(node.Workers, Invoker.Open, stage.IsTransient, m => Run.Warn($"{Name}: {m}"));
+        _pool = new ResourcePool<IDisposable>(node.Workers, Invoker.Open, stage.IsTransient, m => Run.Warn($"{Name}: {m}"),
+            node.Parallelism / Math.Max(1, node.Workers));
     }
 
     public int OpenResources => _pool.OpenCount;
@@ -24,6 +26,7 @@ internal sealed class PooledNode : TransformNode
     {
         await base.StartAsync(ct).ConfigureAwait(false);
         _runToken = ct;
+        _pool.OpenToken = ct;
         var interval = Invoker.KeepAliveInterval;
         if (interval > TimeSpan.Zero)
             _keepAlive = new Timer(_ => _pool.ForEachIdle(Invoker.KeepAlive), null, interval, interval);
@@ -58,20 +61,21 @@ internal sealed class PooledNode : TransformNode
         await EnsureOpenAsync().WaitAsync(ct).ConfigureAwait(false);
         var known = Math.Max(Run.Expected, Stats.InputSeen);
         var target = Node.WorkersAuto ? Math.Clamp(Invoker.PoolTarget(known, Context.InputComplete, Node.Workers), 1, Node.Workers) : Node.Workers;
-        var slot = await _pool.RentAsync(target, ct).ConfigureAwait(false);
+        var lease = await _pool.RentAsync(target, ct).ConfigureAwait(false);
         Stats.Workers = Math.Max(Stats.Workers, _pool.Size);
-        a.Worker = slot.Index;
+        a.Worker = lease.Slot.Index;
         var broken = false;
         try
         {
-            return await Invoker.Pooled(a.Envelope.Value!, slot.Resource!, a.Context(slot.Index, ct)).ConfigureAwait(false);
+            return await Invoker.Pooled(a.Envelope.Value!, lease.Resource, a.Context(lease.Slot.Index, ct)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            broken = Invoker.IsBroken(slot.Resource!, ex) || ex is OperationCanceledException;
+            // A cancelled item leaves a shared resource alone; one used by this item only may be mid-call: reopen it.
+            broken = Invoker.IsBroken(lease.Resource, ex) || (ex is OperationCanceledException && Node.Parallelism == Node.Workers);
             throw;
         }
-        finally { _pool.Return(slot, broken); }
+        finally { _pool.Return(lease, broken); }
     }
 
     public override void AbortInFlight()

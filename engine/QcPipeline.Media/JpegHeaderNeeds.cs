@@ -1,0 +1,66 @@
+using System.Text;
+
+namespace QcPipeline.Media;
+
+/// <summary>A kind of JPEG segment a reader may need: its marker and the signature its payload starts with.</summary>
+public sealed record JpegSegmentKind(string Name, byte Marker, string Signature)
+{
+    public static readonly JpegSegmentKind Exif = new("APP1 Exif", 0xE1, "Exif\0\0");
+    public static readonly JpegSegmentKind Xmp = new("APP1 XMP", 0xE1, "http://ns.adobe.com/xap/1.0/\0");
+    public static readonly JpegSegmentKind Jfif = new("APP0 JFIF", 0xE0, "JFIF\0");
+    public static readonly JpegSegmentKind Icc = new("APP2 ICC", 0xE2, "ICC_PROFILE\0");
+    public static readonly JpegSegmentKind Iptc = new("APP13 IPTC", 0xED, "Photoshop 3.0\0");
+
+    private readonly byte[] _signature = Encoding.ASCII.GetBytes(Signature);
+
+    /// <summary>Payload bytes needed to tell this kind apart.</summary>
+    public int SignatureLength => _signature.Length;
+
+    public bool Matches(byte marker, ReadOnlySpan<byte> payload) => marker == Marker && payload.StartsWith(_signature);
+
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// What a reader needs of a JPEG's header: the segments it parses. A fetch that knows this reads those segments
+/// and stops as soon as they are complete, skipping every other segment (thermal APP3..APP5, ICC, MPF) by offset
+/// without reading it.
+/// </summary>
+public sealed class JpegHeaderNeeds
+{
+    private JpegHeaderNeeds(IReadOnlyList<JpegSegmentKind> segments) => Segments = segments;
+
+    public IReadOnlyList<JpegSegmentKind> Segments { get; }
+
+    public static JpegHeaderNeeds Of(params JpegSegmentKind[] segments) => new([.. segments.Distinct()]);
+
+    /// <summary>What a set of consumers needs together: null (the whole header, up to the image data) unless every
+    /// one of them declares its needs.</summary>
+    public static JpegHeaderNeeds? Of(IEnumerable<object> consumers)
+    {
+        var readers = consumers.ToList();
+        if (readers.Count == 0 || readers.Any(r => r is not IJpegHeaderReader)) return null;
+        return Of([.. readers.Cast<IJpegHeaderReader>().SelectMany(r => r.HeaderNeeds.Segments)]);
+    }
+
+    /// <summary>Whether some needed kind uses this marker (only then is the segment's signature worth reading).</summary>
+    public bool MayWant(byte marker) => Segments.Any(s => s.Marker == marker);
+
+    /// <summary>The longest signature among the kinds with this marker.</summary>
+    public int SignatureBytes(byte marker) => Segments.Where(s => s.Marker == marker).Select(s => s.SignatureLength).DefaultIfEmpty(0).Max();
+
+    public JpegSegmentKind? Match(byte marker, ReadOnlySpan<byte> payload)
+    {
+        foreach (var s in Segments) if (s.Matches(marker, payload)) return s;
+        return null;
+    }
+
+    public override string ToString() => string.Join(" + ", Segments);
+}
+
+/// <summary>Implemented by a stage that reads JPEG headers: what it needs of them (the stages that fetch files
+/// for it read just that).</summary>
+public interface IJpegHeaderReader
+{
+    JpegHeaderNeeds HeaderNeeds { get; }
+}
