@@ -24,6 +24,7 @@ public sealed class SftpEndpoint : IDisposable
     private long _downSince; // Stopwatch timestamp of the first failed reconnect of the current outage (0: none)
     private int _opened;
     private readonly List<SftpConnection> _live = [];
+    private SftpConnection? _offered;
 
     private SftpEndpoint(SftpConnectionSettings settings, string origin, SshdSandbox? demo, TimeSpan reconnectTimeout)
     {
@@ -105,6 +106,24 @@ public sealed class SftpEndpoint : IDisposable
                 await Task.Delay(backoff, ct).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
             }
+        }
+    }
+
+    /// <summary>Offers a connection already open (the listing's) to the first pool that needs one: that pool's first
+    /// worker starts at once, without a connection of its own (about ten round trips and a key exchange).</summary>
+    public void Offer(SftpConnection connection)
+    {
+        lock (_gate) _offered ??= connection;
+    }
+
+    /// <summary>The offered connection, shared (once: later callers get null), or null.</summary>
+    public SftpConnection? TakeOffered()
+    {
+        lock (_gate)
+        {
+            var offered = _offered is { IsConnected: true } c ? c.Share() : null;
+            if (offered is not null) _offered = null;
+            return offered;
         }
     }
 

@@ -70,8 +70,9 @@ public sealed class SftpFetchStage : PooledTransformStage<FileItem, FileContent,
         _files = new LocalFiles(Options.DownloadDir.Length > 0 ? Options.DownloadDir : Path.Combine(Context.OutputDirectory, "files"));
     }
 
+    // The first worker shares the listing's connection when there is one (it is open already); the others open their own.
     public override async ValueTask<SftpConnection> OpenAsync(int worker, CancellationToken ct) =>
-        await _endpoint!.ConnectAsync(ct).ConfigureAwait(false);
+        _endpoint!.TakeOffered() ?? await _endpoint.ConnectAsync(ct).ConfigureAwait(false);
 
     public override bool IsTransient(Exception error) => error is SshException { IsTransient: true } or IOException or TimeoutException;
 
@@ -116,7 +117,7 @@ public sealed class SftpFetchStage : PooledTransformStage<FileItem, FileContent,
         try
         {
             await using (var file = LocalFiles.CreateNew(temp))
-                length = await client.DownloadAsync(item.Path, file, context.CancellationToken).ConfigureAwait(false);
+                length = await client.DownloadAsync(item.Path, file, item.Size, context.CancellationToken).ConfigureAwait(false);
             File.Move(temp, target, overwrite: true); // rename(2): replaces a link at the name, never writes through it
         }
         catch
