@@ -13,7 +13,8 @@ public static class RunPhases
         {
             var entries = result.Timeline.Where(t => t.Stage == i).ToList();
             if (entries.Count == 0) continue;
-            parts.Add($"{result.Stages[i].Name} {entries.Min(e => e.StartMs) / 1000:0.00}–{entries.Max(e => e.EndMs) / 1000:0.00} s");
+            double first = entries.Min(e => e.StartMs), last = entries.Max(e => e.EndMs), busy = entries.Sum(e => e.EndMs - e.StartMs);
+            parts.Add($"{result.Stages[i].Name} {first / 1000:0.00}–{last / 1000:0.00} s ({busy / Math.Max(1, last - first):0} in flight, {busy / entries.Count:0} ms each)");
         }
         return string.Join(", ", parts) + $"; run {result.Duration.TotalSeconds:0.00} s";
     }

@@ -116,7 +116,7 @@ public static class SftpBench
 [Stage("bench.discard", "Benchmark sink: keeps nothing; needs EXIF + XMP of a JPEG, as gps.exif does.")]
 public sealed class DiscardSink : SinkStage<FileContent, NoOptions>, IJpegHeaderReader
 {
-    public JpegHeaderNeeds HeaderNeeds { get; } = JpegHeaderNeeds.Of(JpegSegmentKind.Exif, JpegSegmentKind.Xmp);
+    public JpegHeaderNeeds HeaderNeeds { get; } = JpegHeaderNeeds.Of(JpegSegmentKind.ExifTags, JpegSegmentKind.Xmp);
 
     public override ValueTask ConsumeAsync(Outcome<FileContent> item, ItemContext context) => ValueTask.CompletedTask;
 }

@@ -89,18 +89,18 @@ public sealed class SftpFetchStage : PooledTransformStage<FileItem, FileContent,
     private async Task<FileContent> FetchHeaderAsync(FileItem item, SftpConnection client, ItemContext context)
     {
         var ct = context.CancellationToken;
-        var first = Options.HeaderBytes > 0 ? Options.HeaderBytes : _learner.FirstRead(item.Size);
+        IReadOnlyList<JpegMetadataExtent.Range> first = Options.HeaderBytes > 0 ? [new(0, Options.HeaderBytes)] : _learner.FirstReads(item.Size);
         long received = 0;
         try
         {
-            using var file = await client.OpenAsync(item.Path, first, ct).ConfigureAwait(false);
+            using var file = await client.OpenAsync(item.Path, first[0].Length, ct).ConfigureAwait(false);
             var header = await JpegMetadataExtent.ReadHeaderAsync(async (offset, count, c) =>
             {
                 var bytes = await file.ReadAtAsync(offset, count, c).ConfigureAwait(false);
-                received += bytes.Length;
+                Interlocked.Add(ref received, bytes.Length);
                 return bytes;
             }, item.Size, first, Options.MaxHeaderBytes, _needs, item.Path, ct).ConfigureAwait(false);
-            if (header.IsJpeg) _learner.Learn(item.Size, header.Extent);
+            if (header.IsJpeg) _learner.Learn(item.Size, header.Touched);
             context.Tag("qc.requests", header.Requests);
             return FileContent.From(item, header.Bytes, header.IsWhole);
         }

@@ -291,6 +291,7 @@ public sealed class RemoteFile : IDisposable
     private readonly SftpConnection _connection;
     private readonly byte[]? _handle;
     private readonly SftpFileStream? _stream;
+    private readonly SemaphoreSlim _streamGate = new(1);
     private bool _closed;
 
     internal RemoteFile(SftpConnection connection, byte[] handle, string path) { _connection = connection; _handle = handle; Path = path; }
@@ -303,7 +304,18 @@ public sealed class RemoteFile : IDisposable
     public async Task<byte[]> ReadAtAsync(long offset, int count, CancellationToken ct = default)
     {
         ObjectDisposedException.ThrowIf(_closed, this);
-        if (_stream is not null && _stream.Position != offset) _stream.Seek(offset, SeekOrigin.Begin); // no round trip: the next read asks there
+        if (_stream is null) return await ReadCoreAsync(offset, count, ct).ConfigureAwait(false); // reads at offsets may go at once
+        await _streamGate.WaitAsync(ct).ConfigureAwait(false); // a stream has one position: one read at a time
+        try
+        {
+            if (_stream.Position != offset) _stream.Seek(offset, SeekOrigin.Begin); // no round trip: the next read asks there
+            return await ReadCoreAsync(offset, count, ct).ConfigureAwait(false);
+        }
+        finally { _streamGate.Release(); }
+    }
+
+    private async Task<byte[]> ReadCoreAsync(long offset, int count, CancellationToken ct)
+    {
         var buffer = new byte[count];
         var read = 0;
         while (read < count)
