@@ -14,6 +14,7 @@ public static class RunJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
+    /// <summary>Writes run.json atomically.</summary>
     public static void Write(string path, RunResult r)
     {
         var doc = new
@@ -30,8 +31,6 @@ public static class RunJson
             unsuccessful = r.Unsuccessful,
             warnings = r.Warnings,
         };
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(doc, Options));
-        File.Move(tmp, path, overwrite: true);
+        Outputs.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, Options));
     }
 }
