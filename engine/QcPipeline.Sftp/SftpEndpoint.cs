@@ -24,7 +24,7 @@ public sealed class SftpEndpoint : IDisposable
     private long _downSince; // Stopwatch timestamp of the first failed reconnect of the current outage (0: none)
     private int _opened;
     private readonly List<SftpConnection> _live = [];
-    private SftpConnection? _offered;
+    private SftpConnection? _offered, _handedOver;
 
     private SftpEndpoint(SftpConnectionSettings settings, string origin, SshdSandbox? demo, TimeSpan reconnectTimeout)
     {
@@ -116,6 +116,18 @@ public sealed class SftpEndpoint : IDisposable
         lock (_gate) _offered ??= connection;
     }
 
+    /// <summary>The listing is done with its connection: if it is still offered, or was taken, the endpoint keeps the
+    /// listing's share and closes it at the end of the run (true), so a pool that opens late still finds it.</summary>
+    public bool HandOver(SftpConnection connection)
+    {
+        lock (_gate)
+        {
+            if (!connection.IsConnected || _handedOver is not null) return false;
+            _handedOver = connection;
+            return true;
+        }
+    }
+
     /// <summary>The offered connection, shared (once: later callers get null), or null.</summary>
     public SftpConnection? TakeOffered()
     {
@@ -141,5 +153,9 @@ public sealed class SftpEndpoint : IDisposable
         }
     }
 
-    public void Dispose() => _demo?.Dispose();
+    public void Dispose()
+    {
+        lock (_gate) _handedOver?.Dispose();
+        _demo?.Dispose();
+    }
 }

@@ -40,7 +40,7 @@ internal sealed class SharedConnection(SftpEndpoint endpoint) : IDisposable
     {
         lock (_gate)
         {
-            if (_current is { IsCompletedSuccessfully: true } t) t.Result.Dispose();
+            if (_current is { IsCompletedSuccessfully: true } t && !endpoint.HandOver(t.Result)) t.Result.Dispose();
             _current = null;
         }
     }

@@ -78,14 +78,13 @@ public sealed class SftpConnection : IDisposable
         var pending = new Queue<Task<KeyValuePair<string, SftpFileAttributes>[]?>>();
         try
         {
-            var ended = false;
+            // A server answers a handle's requests in turn: the first end-of-folder means the rest say so too.
             while (true)
             {
-                while (!ended && pending.Count < ReadDirsInFlight) pending.Enqueue(_requests.ReadDirAsync(handle, ct));
-                if (pending.Count == 0) break;
-                if (await pending.Dequeue().ConfigureAwait(false) is { } names)
-                    foreach (var (name, attributes) in names) entries.Add(SftpEntry.From(name, attributes));
-                else ended = true;
+                if (pending.Count == 0)
+                    for (var i = 0; i < ReadDirsInFlight; i++) pending.Enqueue(_requests.ReadDirAsync(handle, ct));
+                if (await pending.Dequeue().ConfigureAwait(false) is not { } names) break;
+                foreach (var (name, attributes) in names) entries.Add(SftpEntry.From(name, attributes));
             }
         }
         finally
