@@ -137,7 +137,7 @@ public static class JpegMetadataExtent
             touched?.Add(new Range(pos, headLength));
             extent = Math.Max(extent, pos + headLength);
             // Not a marker where one belongs: keep what is there, so the parser reports a corrupt file, not a cut one.
-            if (head[0] != 0xFF) { kept?.Add((pos, headLength)); return Done(false); }
+            if (head[0] != 0xFF) { kept?.Add(new Kept(pos, headLength)); return Done(false); }
             var marker = head[1];
             if (marker == 0xFF) { pos++; continue; } // fill byte
             if (marker is 0xD8 or >= 0xD0 and <= 0xD7 or 0x01) { pos += 2; continue; } // no length

@@ -75,7 +75,10 @@ public static partial class GpsReader
         // guesses one at offset 8: follow exiftool, and read nothing from such EXIF.
         var exifProblem = FirstIfdProblem(jpeg);
         if (exifProblem is not null) dirs = dirs.Where(d => d is not (ExifDirectoryBase or GpsDirectory)).ToList();
-        return Interpret(dirs, exifProblem) with { HeaderHash = HeaderHash.Of(jpeg) };
+        var thumb = dirs.OfType<ExifThumbnailDirectory>().FirstOrDefault();
+        (int, int)? thumbnail = thumb is not null && thumb.TryGetInt32(ExifThumbnailDirectory.TagThumbnailOffset, out var offset)
+            && thumb.TryGetInt32(ExifThumbnailDirectory.TagThumbnailLength, out var length) ? (offset, length) : null;
+        return Interpret(dirs, exifProblem) with { HeaderHash = HeaderHash.Of(jpeg, thumbnail) };
     }
 
     private static string? FirstIfdProblem(ReadOnlySpan<byte> jpeg)

@@ -1,6 +1,7 @@
 using QcPipeline.Core.Stages;
 using QcPipeline.Media;
 using QcPipeline.SiteScan.Generation;
+using QcPipeline.TestKit;
 using Xunit;
 
 namespace QcPipeline.SiteScan.Tests;
@@ -55,6 +56,24 @@ public sealed class FlightFieldsTests : IDisposable
         Assert.Equal(GpsReader.Read(bytes).HeaderHash, fromHeader);
         Assert.Equal(GpsReader.ReadFile(path).HeaderHash, fromHeader);
         Assert.NotEqual(GpsReader.Read(FlightPlans.Lawnmower("f", new FlightPlan())[6].Builder().Build()).HeaderHash, fromHeader);
+    }
+
+    [SharedDataFact("gps/dji_zh20t")]
+    public async Task A_real_frames_reading_is_the_same_from_what_gps_exif_fetches_and_from_the_whole_file()
+    {
+        // What gps.exif declares (EXIF tags without the thumbnail, and XMP): the header it gets has zeros for the thumbnail.
+        var needs = new ExifGpsStage().HeaderNeeds;
+        foreach (var path in Directory.GetFiles(SharedData.Find("gps/dji_zh20t")!, "*.JPG"))
+        {
+            var bytes = File.ReadAllBytes(path);
+            var header = await JpegMetadataExtent.ReadHeaderAsync((o, n, _) => Task.FromResult(bytes.AsSpan((int)o, (int)Math.Min(n, bytes.Length - o)).ToArray()),
+                bytes.Length, 4096, 1 << 20, needs, path, default);
+            Assert.True(header.BytesRead < 30_000, $"{path}: {header.BytesRead} bytes read");
+            var whole = GpsReader.Read(bytes);
+            Assert.Equal(GpsStatus.Ok, whole.Status);
+            Assert.NotNull(whole.GimbalPitchDeg);
+            Assert.Equal(whole, GpsReader.Read(header.Bytes, bytes.Length));
+        }
     }
 
     [Fact]
