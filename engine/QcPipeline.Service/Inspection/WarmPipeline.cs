@@ -74,7 +74,7 @@ internal sealed class WarmPipeline
         // shutdown_timeout is given up, and counted as cancelled.
         if (await Task.WhenAny(Run, Task.Delay(Graph.Job.Options.ShutdownTimeout)).ConfigureAwait(false) != Run) Runner.Abandon();
         var result = await Run.ConfigureAwait(false);
-        RunOutputs.Write(result, Graph.Job.Options.Outputs.Report, _warn);
+        RunOutputs.Write(result, Runner.ReportSections(), Graph.Job.Options.Outputs.Report, _warn);
         _folder.Dispose();
         return result;
     }

@@ -109,7 +109,7 @@ public sealed partial class RunManager(StageRegistry registry, string jobsDirect
             {
                 var done = await result.ConfigureAwait(false);
                 hub.Publish("progress", run.Id, run.Snapshot());
-                RunOutputs.Write(done, graph.Job.Options.Outputs.Report, warn);
+                RunOutputs.Write(done, runner.ReportSections(), graph.Job.Options.Outputs.Report, warn);
                 run.End(done);
             }
             catch (Exception e)
