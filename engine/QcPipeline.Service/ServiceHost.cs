@@ -93,7 +93,7 @@ public sealed class ServiceHost
 
         var app = Build(settings, job.Options.ShutdownTimeout, log);
         var host = new ServiceHost(app, root, telemetry, metrics, inspection, runs, hub, served);
-        host.Map(settings, admission, images);
+        host.Map(settings, admission, images, log);
         try { await app.StartAsync().ConfigureAwait(false); }
         catch (Exception e) when (e is IOException or InvalidOperationException)
         {
@@ -124,11 +124,11 @@ public sealed class ServiceHost
         return builder.Build();
     }
 
-    private void Map(ServiceSettings settings, Admission admission, ImagesFolder? images)
+    private void Map(ServiceSettings settings, Admission admission, ImagesFolder? images, Action<string> log)
     {
         _admission = admission;
         var app = _app;
-        app.Use((http, next) => JsonFaults.InvokeAsync(http, next, _ => { }));
+        app.Use((http, next) => JsonFaults.InvokeAsync(http, next, log));
         if (settings.Token is { Length: > 0 } token) app.Use(new BearerToken(token).InvokeAsync);
         app.MapGet("/healthz", Health);
         app.MapPrometheusScrapingEndpoint("/metrics", _metrics.Provider, null, null);
