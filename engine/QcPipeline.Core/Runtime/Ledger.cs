@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using QcPipeline.Core.Stages;
 
 namespace QcPipeline.Core.Runtime;
@@ -58,6 +59,13 @@ public sealed class RootItem
 
     /// <summary>Spans of an untraced item, kept until it ends: if it fails they are emitted after all.</summary>
     internal List<DeferredSpan>? Deferred { get; set; }
+
+    /// <summary>The span the item's spans hang under outside fan-outs: the job's, or for an item sent here from
+    /// another machine's run, the span it was sent from.</summary>
+    internal ActivityContext TraceParent { get; set; }
+
+    /// <summary>For an item run on behalf of another machine: what each stage did with it (sent back with its result).</summary>
+    internal List<SegmentStep>? Steps { get; set; }
 }
 
 /// <summary>The accounting of a run: every source item ends in exactly one state, and the counts add up.</summary>

@@ -30,8 +30,10 @@ public static class RunJson
             unsuccessful = r.Unsuccessful,
             warnings = r.Warnings,
         };
+        var json = JsonSerializer.SerializeToNode(doc, Options)!.AsObject();
+        foreach (var (key, section) in r.Sections) json[key] = JsonSerializer.SerializeToNode(section, Options);
         var tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(doc, Options));
+        File.WriteAllText(tmp, json.ToJsonString(Options));
         File.Move(tmp, path, overwrite: true);
     }
 }

@@ -13,6 +13,8 @@ public sealed class StageRegistry
 {
     private readonly Dictionary<string, StageDescriptor> _stages = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (Type Type, ConnectionTypeAttribute Attr)> _connections = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Type Type, string Doc)> _sections = new(StringComparer.Ordinal);
+    private readonly Dictionary<Type, WireType> _wire = [];
 
     /// <summary>Every stage type, by name.</summary>
     public IEnumerable<StageDescriptor> Stages => _stages.Values.OrderBy(s => s.Name, StringComparer.Ordinal);
@@ -20,6 +22,13 @@ public sealed class StageRegistry
     /// <summary>Every connection type, by name.</summary>
     public IEnumerable<(string Name, Type OptionsType, string Doc)> Connections =>
         _connections.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => (c.Key, c.Value.Type, c.Value.Attr.Doc));
+
+    /// <summary>Job-level sections that a project adds beside the job's own keys (e.g. cluster:), by name.</summary>
+    public IEnumerable<(string Name, Type OptionsType, string Doc)> Sections =>
+        _sections.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => (c.Key, c.Value.Type, c.Value.Doc));
+
+    /// <summary>Item types that may cross between machines, by their CLR type.</summary>
+    public IReadOnlyDictionary<Type, WireType> WireTypes => _wire;
 
     /// <summary>The stage type of this name, or null.</summary>
     public StageDescriptor? Find(string type) => _stages.GetValueOrDefault(type);
@@ -70,6 +79,29 @@ public sealed class StageRegistry
         var attr = typeof(TOptions).GetCustomAttribute<ConnectionTypeAttribute>()
             ?? throw new ArgumentException($"{typeof(TOptions).Name} has no [ConnectionType] attribute");
         _connections[attr.Name] = (typeof(TOptions), attr);
+        return this;
+    }
+
+    /// <summary>Registers a job-level section: its key in the job file and the options class it binds to (declared
+    /// once with [Option], so validation, schema and docs follow). Absent from a job, it binds to its defaults.</summary>
+    public StageRegistry JobSection<TOptions>(string name, string doc) where TOptions : class, new()
+    {
+        if (OptionSpec.For(typeof(Jobs.JobOptions)).Any(o => o.Name == name) || Jobs.JobOptions.SectionKeys.Contains(name))
+            throw new InvalidOperationException($"job section '{name}' clashes with a key of the job itself");
+        _sections[name] = (typeof(TOptions), doc);
+        return this;
+    }
+
+    /// <summary>Registers an item type that may be sent to another machine as JSON, under a stable name (see
+    /// <see cref="WireType"/>): with System.Text.Json's rules for its public properties, or its own converter.</summary>
+    public StageRegistry WireItem<TItem>(string name, System.Text.Json.Serialization.JsonConverter<TItem>? converter = null) where TItem : IItem
+    {
+        var wire = WireType.For(name, converter);
+        if (_wire.TryGetValue(typeof(TItem), out var other) && other.Name != name)
+            throw new InvalidOperationException($"item type {typeof(TItem).Name} is registered as '{other.Name}' and '{name}'");
+        if (_wire.Values.FirstOrDefault(w => w.Name == name && w.Type != typeof(TItem)) is { } clash)
+            throw new InvalidOperationException($"wire name '{name}' is taken by {clash.Type.Name}");
+        _wire[typeof(TItem)] = wire;
         return this;
     }
 

@@ -43,19 +43,25 @@ internal sealed class StageInstrumentation(RunScope run, int index, GraphNode no
             a.SetTag(PipelineTelemetry.StageTypeTag, node.Descriptor.Name);
             a.SetTag(PipelineTelemetry.ItemTag, e.Key);
             a.SetTag(PipelineTelemetry.RootTag, e.Root.Key);
+            foreach (var tag in run.SpanTags) a.SetTag(tag.Key, tag.Value);
         }
         return a;
     }
 
     /// <summary>The parent of an item's span here: its fan-out's span, else the job's.</summary>
     public ActivityContext ParentOf(Envelope e) =>
-        e.Group?.ParentSpan is { TraceId: var t } p && t != default ? p : run.JobContext;
+        e.Group?.ParentSpan is { TraceId: var t } p && t != default ? p : OutsideGroups(e.Root);
+
+    /// <summary>The parent of an item's spans outside fan-outs: the span it was sent from, else the job's.</summary>
+    public ActivityContext OutsideGroups(RootItem root) => root.TraceParent != default ? root.TraceParent : run.JobContext;
 
     /// <summary>Records one item's time at this stage: stats, metrics, timeline, and its span's end.</summary>
     public void Finish(Envelope e, Activity? span, long t0, int worker, int attempts, StepOutcome outcome, string? error)
     {
         var t1 = Stopwatch.GetTimestamp();
         stats.Record(t1 - t0);
+        if (run.CollectsSteps)
+            lock (e.Root) (e.Root.Steps ??= []).Add(new SegmentStep(node.Name, Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, outcome, attempts));
         if (PipelineTelemetry.Items.Enabled)
             PipelineTelemetry.Items.Add(1, _stageTag, new KeyValuePair<string, object?>(PipelineTelemetry.OutcomeTag, Name(outcome)));
         if (PipelineTelemetry.Latency.Enabled)

@@ -15,6 +15,9 @@ internal sealed class Timeline(int limit)
     private readonly List<TimelineEntry> _entries = [];
     private int _level; // items are kept when the lowest _level bits of their hash are zero: 1 in 2^level
 
+    /// <summary>False when outputs.timeline_limit is 0 (nothing is kept, so nothing need be measured).</summary>
+    public bool Enabled => limit > 0;
+
     public void Add(in TimelineEntry e)
     {
         if (limit <= 0 || !Keeps(e.RootId, Volatile.Read(ref _level))) return;
