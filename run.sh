@@ -5,6 +5,8 @@
 #   ./run.sh test                                          the whole test suite
 #   ./run.sh bench [NAME]                                  benchmarks (see BENCHMARKS.md)
 #   ./run.sh docs                                          regenerate config/job.schema.json and the README reference
+#   ./run.sh worker --cluster nats://HOST:4222             a worker of distributed jobs (JOB.yaml --cluster URL coordinates)
+#   ./run.sh cluster-demo                                  a local nats-server, two workers and the demo site, in one command
 # It installs the Debian packages it needs (as root; otherwise it prints the command) and builds what
 # changed. The job path and --out are taken from the folder you run it in.
 set -euo pipefail
@@ -17,8 +19,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 packages=(openssh-server openssh-client g++ libopencv-core-dev libopencv-imgproc-dev
           libopencv-imgcodecs-dev libturbojpeg0 libturbojpeg0-dev)
 case "${1:-}" in
-  test) packages+=(chromium libimage-exiftool-perl) ;;  # the run report is checked in a real browser; exiftool is the GPS oracle
-  bench) packages+=(libimage-exiftool-perl sshfs fuse3) ;;  # the peer a user would reach for: sshfs + exiftool
+  test) packages+=(chromium libimage-exiftool-perl nats-server) ;;  # the run report is checked in a real browser; exiftool is the GPS oracle; the cluster tests start a real nats-server
+  bench) packages+=(libimage-exiftool-perl sshfs fuse3 nats-server) ;;  # the peer a user would reach for: sshfs + exiftool
+  cluster-demo) packages+=(nats-server) ;;
 esac
 
 need_packages() {
@@ -100,6 +103,11 @@ case "${1:-}" in
     shift
     dotnet build "$here/bench/QcPipeline.Bench/QcPipeline.Bench.csproj" -c Release -nologo -v q -clp:ErrorsOnly >&2
     exec dotnet "$here/bench/QcPipeline.Bench/bin/Release/net10.0/QcPipeline.Bench.dll" "$@"
+    ;;
+  cluster-demo)
+    shift
+    build_cli
+    exec dotnet "$cli_dll" cluster-demo --job "$here/pipelines/site-scan.yaml" "$@"
     ;;
   *)
     build_cli

@@ -8,10 +8,15 @@ namespace QcPipeline.Cli;
 /// <summary>Runs a job: compile, run with progress and Ctrl+C handling, then run.json, report.html and the summary.</summary>
 public static class RunCommand
 {
-    public static async Task<int> RunAsync(string path, IReadOnlyList<string> overrides, string? outDir, bool noCache)
+    public static async Task<int> RunAsync(string path, IReadOnlyList<string> overrides, string? outDir, bool noCache, string? cluster = null)
     {
         PipelineGraph graph;
-        try { graph = CommandLine.Compile(path, overrides); }
+        Cluster.ClusterPlan? plan;
+        try
+        {
+            graph = CommandLine.Compile(path, overrides);
+            plan = Cluster.ClusterPlan.Resolve(graph, StageCatalog.Create(), cluster);
+        }
         catch (JobInvalidException e)
         {
             foreach (var d in e.Diagnostics) Console.Error.WriteLine(d.ToString());
@@ -23,7 +28,8 @@ public static class RunCommand
             : Path.Combine("out", $"{Sanitize(graph.Job.Name)}-{DateTime.Now:yyyyMMdd-HHmmss}")));
         var console = new ConsoleOutput();
         using var telemetry = TelemetrySession.Start(job.Telemetry, graph.Job.Name, console.Warn);
-        var runner = new PipelineRunner(graph, output, noCache);
+        var coordinator = plan is null ? null : new Cluster.ClusterCoordinator(plan, graph, StageCatalog.Create(), console.Info);
+        var runner = new PipelineRunner(graph, output, noCache, coordinator);
         runner.Warning += console.Warn;
 
         using var cancel = new CancellationTokenSource();
@@ -59,6 +65,7 @@ public static class RunCommand
             catch (Exception e) { console.Warn($"report.html could not be written: {e.Message}"); }
         }
         ConsoleSummary.Print(result);
+        if (result.Sections.GetValueOrDefault("cluster") is Cluster.ClusterReport clustered) console.Info(clustered.Describe());
         return result.ExitCode;
     }
 

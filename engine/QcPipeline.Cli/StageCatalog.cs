@@ -1,3 +1,4 @@
+using QcPipeline.Cluster;
 using QcPipeline.Core.Stages;
 using QcPipeline.Files;
 using QcPipeline.Inspection;
@@ -13,5 +14,5 @@ public static class StageCatalog
     static StageCatalog() => QcPipeline.Sftp.SftpEndpoint.DemoContent = dir => QcPipeline.SiteScan.Generation.SiteGenerator.Demo(dir);
 
     /// <summary>Every stage and connection type of the shipped families.</summary>
-    public static StageRegistry Create() => new StageRegistry().AddFiles().AddSftp().AddSiteScan().AddInspection();
+    public static StageRegistry Create() => new StageRegistry().AddFiles().AddSftp().AddSiteScan().AddInspection().AddCluster();
 }
