@@ -23,6 +23,9 @@ public sealed record RunAnnouncement
     public required string Coordinator { get; init; }
     public required double AckWaitMs { get; init; }
 
+    /// <summary>--no-cache on the coordinator: workers neither read nor write their caches either.</summary>
+    public bool NoCache { get; init; }
+
     /// <summary>running, or stopping once the coordinator stops taking items (Ctrl+C).</summary>
     public string State { get; init; } = Running;
 

@@ -66,7 +66,7 @@ public sealed class ClusterCoordinator : ISegmentExecutor
             Run = _names.Run, Job = _graph.Job.Name, Document = _graph.Job.Document,
             JobFile = _graph.Job.File, JobFileRelative = Path.GetRelativePath(Environment.CurrentDirectory, _graph.Job.File),
             Stages = Segment.Nodes.Select(n => n.Name).ToArray(), Needs = Requirements.Of(Segment),
-            Coordinator = Environment.MachineName, AckWaitMs = _plan.Options.AckWait.TotalMilliseconds,
+            Coordinator = Environment.MachineName, AckWaitMs = _plan.Options.AckWait.TotalMilliseconds, NoCache = run.CacheDisabled,
         };
         await AnnounceAsync(_announcement, ct).ConfigureAwait(false);
         _info($"cluster: run {_names.Run} on {_plan.Url}: workers run {string.Join(", ", _announcement.Stages)}; start them with ./run.sh worker --cluster {_plan.Url}");

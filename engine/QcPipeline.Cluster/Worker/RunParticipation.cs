@@ -90,7 +90,7 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
             if (Requirements.Missing(segment, announcement.Needs) is { Count: > 0 } missing) return string.Join("; ", missing);
             _guard = new SecretGuard(_definition);
             _host = new SegmentHost(graph, segment, Path.Combine(settings.WorkDirectory, Run),
-                [new("qc.cluster.worker", settings.Id), new("host.name", settings.Host), new("qc.cluster.run", Run)]);
+                [new("qc.cluster.worker", settings.Id), new("host.name", settings.Host), new("qc.cluster.run", Run)], announcement.NoCache);
             _host.Warning += m => settings.Log($"worker {settings.Id}: {m}");
             return null;
         }

@@ -51,6 +51,9 @@ public sealed class SegmentRun
     /// <summary>The run's output folder.</summary>
     public string OutputDirectory => _run.OutputDirectory;
 
+    /// <summary>--no-cache: caches kept between runs are neither read nor written (wherever the stages run).</summary>
+    public bool CacheDisabled => _run.CacheDisabled;
+
     /// <summary>Items the sources announced (0 while unknown).</summary>
     public long Expected => _run.Expected;
 
