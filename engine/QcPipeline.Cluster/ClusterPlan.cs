@@ -17,7 +17,7 @@ public sealed record ClusterPlan(string Url, ClusterOptions Options, GraphSegmen
     /// <summary>Checks the section's stages against the compiled graph (also for a local run, so `validate` tells).</summary>
     public static void Check(PipelineGraph graph, StageRegistry registry)
     {
-        if (OptionsOf(graph.Job).Stages.Length > 0) ResolveSegment(graph, registry);
+        if (OptionsOf(graph.Job).Stages.Length > 0) ResolveSegment(graph, registry, distributing: false);
     }
 
     /// <summary>The plan for a run: null when neither the job nor <paramref name="urlOverride"/> names a server.</summary>
@@ -31,10 +31,10 @@ public sealed record ClusterPlan(string Url, ClusterOptions Options, GraphSegmen
         if (options.Stages.Length == 0)
             throw new JobInvalidException([new Diagnostic(new SourceLocation(graph.Job.File, 1, 1),
                 "--cluster: the job names no stages to run on workers; add e.g. cluster: {stages: [fetch, gps]}")]);
-        return new ClusterPlan(url, options, ResolveSegment(graph, registry));
+        return new ClusterPlan(url, options, ResolveSegment(graph, registry, distributing: true));
     }
 
-    private static GraphSegment ResolveSegment(PipelineGraph graph, StageRegistry registry)
+    private static GraphSegment ResolveSegment(PipelineGraph graph, StageRegistry registry, bool distributing)
     {
         var job = graph.Job;
         var options = OptionsOf(job);
@@ -47,7 +47,7 @@ public sealed record ClusterPlan(string Url, ClusterOptions Options, GraphSegmen
                 if (!registry.WireTypes.ContainsKey(type))
                     problems.Add(new Diagnostic(where, $"cluster.stages: stage '{stage.Name}' ({stage.Descriptor.Name}) {role} {type.Name} items, " +
                         "which cannot travel between machines (no family registers them as wire items)"));
-            if (graph.Job.Connections.Values.OfType<object>().Any(IsDemo) && segment.Nodes.Any(UsesDemo))
+            if (distributing && segment.Nodes.Any(UsesDemo))
                 problems.Add(new Diagnostic(where, "cluster.stages: a stage here uses a connection with host: demo, a server only this machine can reach; `./run.sh cluster-demo` serves one to every worker"));
         }
         if (problems.Count > 0) throw new JobInvalidException(problems);

@@ -60,7 +60,7 @@ public static class NatsSetup
         }, ct).ConfigureAwait(false);
         return await js.CreateOrUpdateConsumerAsync(names.ResultStream, new ConsumerConfig(RunNames.ResultConsumer)
         {
-            AckPolicy = ConsumerConfigAckPolicy.Explicit, AckWait = TimeSpan.FromSeconds(30), MaxAckPending = 10_000,
+            AckPolicy = ConsumerConfigAckPolicy.Explicit, AckWait = TimeSpan.FromSeconds(5), MaxAckPending = 10_000,
         }, ct).ConfigureAwait(false);
     }
 

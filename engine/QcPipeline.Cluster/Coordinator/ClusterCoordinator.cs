@@ -128,7 +128,7 @@ public sealed class ClusterCoordinator : ISegmentExecutor
         {
             try
             {
-                await foreach (var msg in results.ConsumeAsync<byte[]>(opts: new NatsJSConsumeOpts { MaxMsgs = 256 }, cancellationToken: _stop.Token).ConfigureAwait(false))
+                await foreach (var msg in results.ConsumeAsync<byte[]>(opts: ConsumeOpts, cancellationToken: _stop.Token).ConfigureAwait(false))
                 {
                     if (msg.Data is { } data) Record(data);
                     await msg.AckAsync(cancellationToken: _stop.Token).ConfigureAwait(false);
@@ -138,6 +138,12 @@ public sealed class ClusterCoordinator : ISegmentExecutor
             catch (Exception) { await Pause().ConfigureAwait(false); } // the server went away: consume again once it is back
         }
     }
+
+    // Short pulls with heartbeats: after a server restart the pull is renewed within seconds, not half a minute.
+    private static readonly NatsJSConsumeOpts ConsumeOpts = new()
+    {
+        MaxMsgs = 256, Expires = TimeSpan.FromSeconds(5), IdleHeartbeat = TimeSpan.FromSeconds(1),
+    };
 
     private void Record(byte[] data)
     {
