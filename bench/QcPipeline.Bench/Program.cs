@@ -9,6 +9,7 @@ var benches = new Dictionary<string, Func<string[], Task>>(StringComparer.Ordina
     ["telemetry"] = TelemetryBench.RunAsync,
     ["sftp"] = SftpBench.RunAsync,
     ["site-scan"] = SiteScanBench.RunAsync,
+    ["cluster"] = ClusterBench.RunAsync,
 };
 var name = args.Length > 0 ? args[0] : null;
 if (name is not null && !benches.ContainsKey(name))

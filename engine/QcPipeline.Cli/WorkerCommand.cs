@@ -7,7 +7,8 @@ using QcPipeline.Telemetry;
 namespace QcPipeline.Cli;
 
 /// <summary>`qcpipeline worker --cluster nats://HOST:4222`: runs the distributed stages of every job a coordinator
-/// announces there, until Ctrl+C or SIGTERM (items in progress finish; items held but not started go back).</summary>
+/// announces there, until Ctrl+C or SIGTERM (items in progress get the job's shutdown_timeout; items held but not
+/// started go back to the queue for another worker).</summary>
 public static class WorkerCommand
 {
     public static Command Create()

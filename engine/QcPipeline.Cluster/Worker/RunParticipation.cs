@@ -30,7 +30,13 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
     /// <summary>Takes part until the run ends (or this worker stops); the returned task ends when it has left.</summary>
     public async Task RunAsync(CancellationToken workerStopping)
     {
-        using var stop = workerStopping.Register(() => _noMore.Cancel());
+        // This worker stops: items it holds but has not started go back to the queue at once (another worker takes
+        // them), items in progress get the job's shutdown_timeout.
+        using var stop = workerStopping.Register(() =>
+        {
+            _noMore.Cancel();
+            _host?.Stop("this worker is stopping");
+        });
         var log = settings.Log;
         if (Prepare() is { } refusal)
         {
