@@ -7,6 +7,7 @@
 #   ./run.sh docs                                          regenerate config/job.schema.json and the README reference
 #   ./run.sh worker --cluster nats://HOST:4222             a worker of distributed jobs (JOB.yaml --cluster URL coordinates)
 #   ./run.sh cluster-demo                                  a local nats-server, two workers and the demo site, in one command
+#   ./run.sh fuzz NAME [SECONDS]                           fuzz a target under AFL++ (see FUZZING.md)
 # It installs the Debian packages it needs (as root; otherwise it prints the command) and builds what
 # changed. The job path and --out are taken from the folder you run it in.
 set -euo pipefail
@@ -14,13 +15,14 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# OpenCV is bound natively; g++ and the -dev headers build our small OpenCV shim;
-# sshd serves the demo site and the tests (SSH itself is SSH.NET, a NuGet package).
-packages=(openssh-server openssh-client g++ libopencv-core-dev libopencv-imgproc-dev
-          libopencv-imgcodecs-dev libturbojpeg0 libturbojpeg0-dev)
+# sshd serves the demo site and the tests (SSH itself is SSH.NET, a NuGet package). OpenCV comes with
+# OpenCvSharp4's runtime package, whose library links GTK 3, libdrm and libatomic (ldd on a fresh Debian 12);
+# no compiler is needed.
+packages=(openssh-server openssh-client libgtk-3-0 libdrm2 libatomic1)
 case "${1:-}" in
   test) packages+=(chromium libimage-exiftool-perl nats-server) ;;  # the run report is checked in a real browser; exiftool is the GPS oracle; the cluster tests start a real nats-server
-  bench) packages+=(libimage-exiftool-perl sshfs fuse3 nats-server) ;;  # the peer a user would reach for: sshfs + exiftool
+  bench) packages+=(libimage-exiftool-perl sshfs fuse3 libturbojpeg0 nats-server) ;;  # peers: sshfs + exiftool; libturbojpeg for the decode benchmark; bench cluster runs a nats-server
+  fuzz) packages+=(afl++) ;;                         # coverage-guided fuzzing (SharpFuzz instruments the .NET side)
   cluster-demo) packages+=(nats-server) ;;
 esac
 
@@ -53,7 +55,7 @@ cli_dll="$here/engine/QcPipeline.Cli/bin/Release/net10.0/qcpipeline.dll"
 # Build the CLI when a source file is newer than it (a no-op run costs no build).
 build_cli() {
   if [ -f "$cli_dll" ] && [ -z "$(find "$here/engine" "$here/Directory.Build.props" "$here/Directory.Packages.props" \
-        -newer "$cli_dll" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.cpp' -o -name '*.h' -o -name '*.jpg' \) \
+        -newer "$cli_dll" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.jpg' \) \
         -not -path '*/obj/*' -not -path '*/bin/*' -print -quit)" ]; then
     return 0
   fi
@@ -108,6 +110,29 @@ case "${1:-}" in
     shift
     build_cli
     exec dotnet "$cli_dll" cluster-demo --job "$here/pipelines/site-scan.yaml" "$@"
+    ;;
+  fuzz)
+    shift
+    name="${1:?usage: ./run.sh fuzz NAME [SECONDS] (targets: fuzz/QcPipeline.Fuzz/Targets)}"
+    seconds="${2:-600}"
+    corpus="$here/fuzz/corpus/$name"
+    [ -d "$corpus" ] || { echo "run.sh: no corpus folder fuzz/corpus/$name" >&2; exit 2; }
+    tools="$here/.tools"
+    [ -x "$tools/sharpfuzz" ] || dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path "$tools" >&2
+    # A fresh publish each time: sharpfuzz rewrites the assemblies it instruments.
+    publish="$here/fuzz/QcPipeline.Fuzz/bin/publish"
+    rm -rf "$publish"
+    dotnet publish "$here/fuzz/QcPipeline.Fuzz/QcPipeline.Fuzz.csproj" -c Release -o "$publish" -nologo -v q -clp:ErrorsOnly >&2
+    for dll in QcPipeline.Core.dll YamlDotNet.dll; do "$tools/sharpfuzz" "$publish/$dll" >&2; done
+    findings="$here/fuzz/findings/$name"
+    mkdir -p "$findings"
+    echo "run.sh: fuzzing $name for $seconds s; findings in fuzz/findings/$name" >&2
+    AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
+      afl-fuzz -i "$corpus" -o "$findings" -t 10000 -m none -V "$seconds" -- dotnet "$publish/qcpipeline-fuzz.dll" "$name" >&2 || true
+    stats="$findings/default/fuzzer_stats"
+    [ -f "$stats" ] || { echo "run.sh: afl-fuzz wrote no statistics" >&2; exit 1; }
+    awk -F' *: *' '$1 ~ /^(execs_done|execs_per_sec|corpus_count|saved_crashes|saved_hangs|run_time)$/ { printf "%s: %s\n", $1, $2 }' "$stats"
+    ls "$findings/default/crashes" 2>/dev/null | grep -v README | sed 's|^|crash: fuzz/findings/'"$name"'/default/crashes/|' || true
     ;;
   *)
     build_cli

@@ -33,7 +33,7 @@ public static class InspectionBench
             File.Copy(Path.Combine(dir, "board.png"), Path.Combine(dir, "in", "board.png"));
             // Search margins grow, so each ROI costs more than the last: the slowest sets the parallel floor.
             var rois = string.Join("\n", Enumerable.Range(0, 10).Select(i =>
-                $"          - {{name: r{i}, x: {200 + i * 250}, y: {1300 - i * 60}, w: 500, h: 500, check: template, golden: board.png, params: {{search_margin: {60 + i * i * 9}}}}}"));
+                $"          - {{name: r{i}, x: {200 + i * 250}, y: {1300 - i * 60}, w: 500, h: 500, check: template, golden: board.png, template: {{search_margin: {60 + i * i * 9}}}}}"));
             var yaml = $$"""
                 job: inspection-bench
                 outputs: { report: false, timeline_limit: 0 }
@@ -90,22 +90,47 @@ public static class InspectionBench
         var outDir = Path.Combine(Path.GetTempPath(), "qcpipeline-bench-deeppcb");
         var cores = Environment.ProcessorCount;
         const int rounds = 3;
-        await Run(job, ["stages.verdict.annotate=false"], outDir, data); // warm-up
-        foreach (var tile in new[] { 128, 64 })
+        string[] quiet = ["stages.verdict.annotate=false", "outputs.report=false", "telemetry.traces=false", "telemetry.metrics=false"];
+        await Run(job, quiet, outDir, data); // warm-up
+        DeepPcbScore? last = null;
         for (var workers = 1; workers <= cores; workers++)
         {
             DeepPcbScore? best = null;
             for (var round = 0; round < rounds; round++)
             {
-                var result = await Run(job, ["stages.verdict.annotate=false", $"stages.check.workers={workers}", $"stages.tiles.tile={tile}"], outDir, data);
+                var result = await Run(job, [.. quiet, $"stages.check.workers={workers}"], outDir, data);
                 if (result.Outcome != RunOutcome.Succeeded) throw new InvalidOperationException(result.Error);
-                var score = JsonSerializer.Deserialize<DeepPcbScore>(File.ReadAllText(Path.Combine(outDir, "deeppcb-score.json")),
-                    new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })!;
+                var score = JsonSerializer.Deserialize<DeepPcbScore>(File.ReadAllText(Path.Combine(outDir, "deeppcb-score.json")), DeepPcbScoreSink.Json)!;
                 if (best is null || score.BoardsPerSecond > best.BoardsPerSecond) best = score;
             }
-            Console.WriteLine($"tile {tile} px, roi.check workers {workers}: {best} (best of {rounds})");
+            Console.WriteLine($"roi.check workers {workers}: {best} (best of {rounds}, whole job: decode, registration, tiled diff, typing, join, scoring)");
+            last = best;
         }
-        Console.WriteLine("goal: ROI recall >= 0.97 at precision >= 0.90, box recall >= 0.90; 62 boards/s (the paper's GPU detector)");
+        Console.WriteLine("per type (typed): " + string.Join("; ", last!.PerType.Select(t => FormattableString.Invariant($"{t.Key} P {t.Value.Precision:F3} R {t.Value.Recall:F3} AP {t.Value.AP:F3}"))));
+        foreach (var (row, columns) in last.Confusion.OrderBy(r => r.Key, StringComparer.Ordinal))
+            Console.WriteLine($"  confusion {row}: {string.Join(" ", columns.Select(c => $"{c.Key}={c.Value}"))}");
+        // Throughput at scale: 25 boards last about half a second, so the job's start weighs on them; the 1,000
+        // training pairs give the steady rate (their scores are not a held-out figure: the parameters were chosen on them).
+        var train = Path.GetFullPath(Path.Combine(root, "..", "shared", "data", "pcb", "deeppcb-trainval", "PCBData"));
+        if (File.Exists(Path.Combine(train, "pairs.txt")))
+        {
+            DeepPcbScore? best = null;
+            var cpuPerBoard = double.MaxValue;
+            for (var round = 0; round < 2; round++)
+            {
+                // Process CPU time as well: on a shared machine wall time follows the others' load, CPU time much less.
+                var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                var result = await Run(job, quiet, outDir, train);
+                var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds;
+                if (result.Outcome != RunOutcome.Succeeded) throw new InvalidOperationException(result.Error);
+                var score = JsonSerializer.Deserialize<DeepPcbScore>(File.ReadAllText(Path.Combine(outDir, "deeppcb-score.json")), DeepPcbScoreSink.Json)!;
+                if (best is null || score.BoardsPerSecond > best.BoardsPerSecond) best = score;
+                cpuPerBoard = Math.Min(cpuPerBoard, cpu / score.Boards);
+            }
+            Console.WriteLine(FormattableString.Invariant(
+                $"training split, roi.check workers auto: {best!.Boards} boards in {best.Seconds:F1} s, {best.BoardsPerSecond:F1} boards/s; {cpuPerBoard:F1} CPU ms a board, so {cores * 1000 / cpuPerBoard:F0} boards/s when the {cores} cores are the job's alone (best of 2)"));
+        }
+        Console.WriteLine("goals on unseen boards: class-agnostic F >= 0.95, typed F >= 0.90, >= 62 boards/s (the paper: F 0.982, mAP 0.986 at 62 FPS on a GPU)");
     }
 
     private static async Task<RunResult> Run(string jobFile, string[] overrides, string outDir, string? deeppcbDir = null)
@@ -141,7 +166,7 @@ public static class InspectionBench
         return image;
     }
 
-    private static string Checkout()
+    internal static string Checkout()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "QcPipeline.sln"))) return dir.FullName;

@@ -2,13 +2,16 @@ using QcPipeline.Bench;
 
 // ./run.sh bench [NAME]: each benchmark measures against a baseline in the same run (the machine is shared
 // and noisy: ratios, not absolute figures, are what BENCHMARKS.md records).
+if (args is [MemoryChild.Name, .. var childArgs]) return await MemoryChild.RunAsync(childArgs);
 var benches = new Dictionary<string, Func<string[], Task>>(StringComparer.Ordinal)
 {
     ["engine"] = EngineBench.RunAsync,
     ["inspection"] = InspectionBench.RunAsync, ["deeppcb"] = InspectionBench.DeepPcbAsync,
+    ["deeppcb-cv"] = DeepPcbTuning.RunAsync, ["decode"] = DecodeBench.RunAsync,
     ["telemetry"] = TelemetryBench.RunAsync,
     ["sftp"] = SftpBench.RunAsync,
     ["site-scan"] = SiteScanBench.RunAsync,
+    ["memory"] = MemoryBench.RunAsync,
     ["cluster"] = ClusterBench.RunAsync,
 };
 var name = args.Length > 0 ? args[0] : null;

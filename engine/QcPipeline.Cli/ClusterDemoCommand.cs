@@ -13,6 +13,7 @@ namespace QcPipeline.Cli;
 /// </summary>
 public static class ClusterDemoCommand
 {
+    /// <summary>The command, for the command line.</summary>
     public static Command Create()
     {
         var job = new Option<string>("--job") { Description = "The job to run.", DefaultValueFactory = _ => "pipelines/site-scan.yaml" };

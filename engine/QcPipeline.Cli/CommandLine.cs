@@ -11,6 +11,7 @@ namespace QcPipeline.Cli;
 /// </summary>
 public static class CommandLine
 {
+    /// <summary>Parses the arguments and runs the command; returns the exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
         var job = new Argument<string>("job") { Description = "The job file (YAML).", Arity = ArgumentArity.ZeroOrOne };
@@ -85,7 +86,7 @@ public static class CommandLine
             Console.Error.WriteLine($"qcpipeline: {parsed.Errors[0].Message} (see --help)");
             return ExitCodes.Invalid;
         }
-        // Ctrl+C is ours: the first one stops the run gracefully (RunCommand), not the process.
+        // Ctrl+C and SIGTERM are ours: the first one stops the run gracefully (StopSignals), not the process.
         return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 

@@ -7,8 +7,10 @@ public sealed class ConsoleOutput
 {
     private readonly HashSet<string> _seen = [];
 
+    /// <summary>A line for the user.</summary>
     public void Info(string message) => Console.Error.WriteLine(message);
 
+    /// <summary>A warning, printed once however often it is given.</summary>
     public void Warn(string message)
     {
         lock (_seen) if (!_seen.Add(message)) return;

@@ -9,6 +9,7 @@ public static class ConsoleSummary
 {
     private const int ListedItems = 20;
 
+    /// <summary>Prints the table, the counts, the items that did not succeed (the first of each kind) and the error.</summary>
     public static void Print(RunResult r)
     {
         var table = new Table().Border(TableBorder.Simple)

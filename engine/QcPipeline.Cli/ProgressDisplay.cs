@@ -7,10 +7,18 @@ namespace QcPipeline.Cli;
 /// <summary>A live progress bar on a terminal; plain periodic lines when output goes to a file, a pipe or CI.</summary>
 public static class ProgressDisplay
 {
+    /// <summary>How often the live display is redrawn.</summary>
+    private static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How often a progress line is printed when output goes to a log.</summary>
+    private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>True on a terminal (not a file, pipe or CI).</summary>
     public static bool Interactive { get; } =
         !Console.IsErrorRedirected && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive
         && Environment.GetEnvironmentVariable("CI") is null;
 
+    /// <summary>Shows the progress of <paramref name="run"/> until it ends; returns its result.</summary>
     public static async Task<RunResult> Follow(PipelineRunner runner, Task<RunResult> run)
     {
         if (!Interactive) return await Plain(runner, run);
@@ -24,7 +32,7 @@ public static class ProgressDisplay
                 while (!run.IsCompleted)
                 {
                     Update(runner, total, stages);
-                    await Task.WhenAny(run, Task.Delay(200));
+                    await Task.WhenAny(run, Task.Delay(RedrawInterval));
                 }
                 Update(runner, total, stages);
                 result = await run;
@@ -51,7 +59,7 @@ public static class ProgressDisplay
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var next = Task.Delay(TimeSpan.FromSeconds(5));
+            var next = Task.Delay(LogInterval);
             if (await Task.WhenAny(run, next) == run) return await run;
             var stages = string.Join(", ", runner.Stages.Select(s => $"{s.Name} {s.In}"));
             Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {runner.Done}/{(runner.Expected > 0 ? runner.Expected : runner.Produced)} items done, {runner.Failed} failed ({stages})");

@@ -11,6 +11,7 @@ namespace QcPipeline.Cli;
 /// started go back to the queue for another worker).</summary>
 public static class WorkerCommand
 {
+    /// <summary>The command, for the command line.</summary>
     public static Command Create()
     {
         var url = new Option<string>("--cluster") { Description = "The NATS server, e.g. nats://HOST:4222.", Required = true };

@@ -49,38 +49,46 @@ public sealed class DeepPcbScoreOptions
     [Option("The scores file, in the output folder.")]
     public string Output { get; init; } = "deeppcb-score.json";
 
+    [Option("Folder (in the output folder) for the data set's submission format: one NNNNNNNN.txt per board, lines 'x1,y1,x2,y2,confidence,type', for the authors' evaluation script; empty: none.")]
+    public string Submission { get; init; } = "submission";
+
     [Option("A reported defect matches a ground-truth box when their IoU exceeds this (the data set paper's criterion: 0.33).", Min = 0, Max = 1)]
-    public double Iou { get; init; } = DetectionMetrics.DefaultIoU;
+    public double Iou { get; init; } = DeepPcbScorer.DefaultIoU;
 }
 
 /// <summary>The figures of one scored DeepPCB run (what deeppcb-score.json holds).</summary>
-public sealed record DeepPcbScore(int Boards, int BoardsWithoutVerdict, double RoiRecall, double RoiPrecision, double BoxRecall,
-    double BoxPrecision, double OwnRoiRecall, double OwnRoiPrecision, int ErrorRois, double Seconds, double BoardsPerSecond)
+public sealed record DeepPcbScore(int Boards, int BoardsWithoutVerdict, ProtocolScores Agnostic, ProtocolScores Typed,
+    IReadOnlyDictionary<string, ProtocolScores> PerType, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Confusion,
+    double RoiRecall, double RoiPrecision, int ErrorRois, double Seconds, double BoardsPerSecond)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Boards} boards: ROI recall {RoiRecall:F3} precision {RoiPrecision:F3}, box recall {BoxRecall:F3} precision {BoxPrecision:F3} (IoU > 0.33); own-pixel ROI recall {OwnRoiRecall:F3} precision {OwnRoiPrecision:F3}; {BoardsPerSecond:F1} boards/s");
+        $"{Boards} boards: class-agnostic P {Agnostic.Precision:F3} R {Agnostic.Recall:F3} F {Agnostic.F:F3} AP {Agnostic.AP:F3}; typed P {Typed.Precision:F3} R {Typed.Recall:F3} F {Typed.F:F3} mAP {Typed.AP:F3} (IoU > 0.33); ROI recall {RoiRecall:F3} precision {RoiPrecision:F3}; {BoardsPerSecond:F1} boards/s");
 }
 
 /// <summary>
-/// Scores verdicts against DeepPCB's ground truth. A ROI is defective when a ground-truth box overlaps
-/// it, and flagged when an image-level defect box (roi.join's merged boxes with their margin) overlaps it
-/// — the same rule on both sides; the "own-pixel" figures flag a ROI only by its own check's result.
-/// Box recall: ground-truth boxes matched one-to-one by a reported box at IoU above the criterion.
+/// Scores verdicts against DeepPCB's ground truth by the data set's own protocol (<see cref="DeepPcbScorer"/>):
+/// class-agnostic and typed precision, recall, F-score and AP, a confusion matrix of types, and ROI-level figures (a
+/// ROI is defective when a ground-truth box overlaps it, flagged when roi.join failed it). Also writes the submission
+/// folder the authors' script reads.
 /// </summary>
-[Stage("deeppcb.score", "Scores verdicts of DeepPCB boards against their ground truth: ROI recall/precision, box recall/precision at IoU > 0.33, boards/s; writes deeppcb-score.json.")]
+[Stage("deeppcb.score", "Scores verdicts of DeepPCB boards by the data set's protocol (IoU > 0.33, ground truth in file order, typed and class-agnostic precision, recall, F, AP, confusion matrix; ROI recall/precision; boards/s); writes deeppcb-score.json and the submission folder.")]
 public sealed class DeepPcbScoreSink : SinkStage<ImageVerdict, DeepPcbScoreOptions>
 {
-    private DetectionMetrics _metrics = new(), _own = new();
+    private DeepPcbScorer _scorer = new();
+    private RoiMetrics _rois = new();
     private int _boards, _missing, _errors;
     private long _started;
 
     /// <summary>The figures, once the run has flushed.</summary>
     public DeepPcbScore? Score { get; private set; }
 
+    /// <summary>How deeppcb-score.json is written and read.</summary>
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     public override ValueTask StartAsync(CancellationToken ct)
     {
-        _metrics = new DetectionMetrics(Options.Iou);
-        _own = new DetectionMetrics(Options.Iou);
+        _scorer = new DeepPcbScorer(Options.Iou);
+        _rois = new RoiMetrics();
         _started = Stopwatch.GetTimestamp();
         return ValueTask.CompletedTask;
     }
@@ -90,28 +98,32 @@ public sealed class DeepPcbScoreSink : SinkStage<ImageVerdict, DeepPcbScoreOptio
         var file = item.Value?.File ?? item.Input as FileItem;
         if (file is not PairedFile { Truth: { } truthPath })
             throw new InspectionException($"{item.Key} has no ground truth: deeppcb.score reads images from deeppcb.pairs");
-        var truth = GroundTruth.Read(truthPath).Select(d => d.Box).ToList();
+        var truth = GroundTruth.Read(truthPath);
         _boards++;
+        var board = Path.GetFileNameWithoutExtension(truthPath);
         if (item.Value is not { } v)
         {
             _missing++;
-            _metrics.AddBoard([], [], truth, []);
-            _own.AddBoard([], [], truth, []);
+            _scorer.AddBoard(truth, []);
+            if (Options.Submission.Length > 0) DeepPcbSubmission.Write(Path.Combine(Context.OutputDirectory, Options.Submission), board, []);
             return ValueTask.CompletedTask;
         }
-        var rois = v.Rois.Select(r => r.Roi.Box).ToList();
         _errors += v.Rois.Count(r => r.Status == RoiStatus.Error);
-        _metrics.AddBoard(rois, rois.Select(b => v.Defects.Any(d => d.Overlaps(b))).ToList(), truth, v.Defects);
-        _own.AddBoard(rois, v.Rois.Select(r => r.Status == RoiStatus.Fail).ToList(), truth, v.Defects);
+        _scorer.AddBoard(truth, v.Defects);
+        var rois = v.Rois.Select(r => r.Roi.Box).ToList();
+        _rois.AddBoard(rois, v.Rois.Select(r => r.Status == RoiStatus.Fail).ToList(), truth.Select(t => t.Box));
+        if (Options.Submission.Length > 0) DeepPcbSubmission.Write(Path.Combine(Context.OutputDirectory, Options.Submission), board, v.Defects);
         return ValueTask.CompletedTask;
     }
 
     public override async ValueTask FlushAsync(CancellationToken ct)
     {
         var seconds = Stopwatch.GetElapsedTime(_started).TotalSeconds;
-        Score = new DeepPcbScore(_boards, _missing, _metrics.RoiRecall, _metrics.RoiPrecision, _metrics.BoxRecall, _metrics.BoxPrecision,
-            _own.RoiRecall, _own.RoiPrecision, _errors, seconds, _boards / Math.Max(seconds, 1e-9));
+        var s = _scorer.Scores();
+        Score = new DeepPcbScore(_boards, _missing, s.Agnostic, s.Typed, s.PerType, s.Confusion, _rois.Recall, _rois.Precision,
+            _errors, seconds, _boards / Math.Max(seconds, 1e-9));
         var path = Path.Combine(Context.OutputDirectory, Options.Output);
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(Score, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }) + "\n", ct).ConfigureAwait(false);
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(Score, Json) + "\n", ct).ConfigureAwait(false);
+        DeepPcbReport.Write(Context.OutputDirectory, Score);
     }
 }

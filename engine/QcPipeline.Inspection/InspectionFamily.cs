@@ -10,7 +10,7 @@ public static class InspectionFamily
     public static StageRegistry AddInspection(this StageRegistry registry) => registry
         .Transform<ImageLoadStage, FileItem, LoadedImage, ImageLoadOptions>()
         .FanOut<RoiFanOutStage, LoadedImage, RoiTask, RoiFanOutOptions>()
-        .Transform<RoiCheckStage, RoiTask, RoiResult, RoiCheckOptions>()
+        .Transform<RoiCheckStage, RoiTask, RoiResult, NoOptions>()
         .Join<RoiJoinStage, RoiResult, ImageVerdict, RoiJoinOptions>()
         .Sink<VerdictSink, ImageVerdict, VerdictOptions>()
         .Source<DeepPcbPairsSource, PairedFile, DeepPcbPairsOptions>()

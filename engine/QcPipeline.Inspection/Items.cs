@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using QcPipeline.Core.Stages;
 using QcPipeline.Vision;
+using QcPipeline.Vision.Defects;
 
 namespace QcPipeline.Inspection;
 
@@ -81,14 +82,15 @@ public enum RoiStatus { Pass, Fail, Error }
 
 /// <summary>The result of one ROI.</summary>
 public sealed record RoiResult(LoadedImage Image, RoiPlan Roi, RoiStatus Status, double? Score, string Reason,
-    IReadOnlyList<PixelBox> Defects, double Ms) : IItem
+    IReadOnlyList<Defect> Defects, double Ms) : IItem
 {
     public string Key => $"{Image.Key}#{Roi.Name}";
 }
 
-/// <summary>All ROI results of one image and its verdict: error if any ROI is an error, else fail if any failed.</summary>
+/// <summary>All ROI results of one image and its verdict: error if any ROI is an error, else fail if any failed;
+/// <see cref="Defects"/> are the image's defects in its pixels, most confident first.</summary>
 public sealed record ImageVerdict(FileItem File, RoiStatus Verdict, double Ms, IReadOnlyList<RoiResult> Rois,
-    IReadOnlyList<PixelBox> Defects, int Width, int Height) : IItem
+    IReadOnlyList<Defect> Defects, int Width, int Height) : IItem
 {
     public string Key => File.Key;
 

@@ -1,13 +1,12 @@
-using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Options;
+using QcPipeline.Inspection.Checks;
 using QcPipeline.Vision;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using QcPipeline.Vision.Checks;
 
 namespace QcPipeline.Inspection;
 
-/// <summary>One region of interest: where it is, what checks it, against which golden image.</summary>
-public sealed class RoiSpec
+/// <summary>One region of interest: where it is, what checks it (with that check's parameters), against which golden image.</summary>
+public sealed class RoiSpec : IValidatedOptions
 {
     [Option("The ROI's name (unique within the product); results and annotations use it.", Required = true)]
     public string Name { get; init; } = "";
@@ -24,21 +23,60 @@ public sealed class RoiSpec
     [Option("Height in pixels.", Min = 1, Required = true)]
     public int H { get; init; }
 
-    [Option("The check: template (find the golden crop), diff (defect blobs against the golden crop), intensity (mean/std ranges), edges (edge density: part present or absent).",
-        Required = true, Allowed = ["template", "diff", "intensity", "edges"])]
-    public string Check { get; init; } = "";
+    [Option("The check: template (find the golden crop), diff (typed defects against the golden crop), intensity (mean/std ranges), edges (edge density: part present or absent). Its parameters go in the section of the same name.",
+        Required = true)]
+    public CheckKind Check { get; init; }
 
-    [Option("The check's parameters (only the keys of this ROI's check).")]
-    public CheckParameters Params { get; init; } = new();
+    [Option("Parameters of the template check (only with check: template).")]
+    public TemplateOptions Template { get; init; } = new();
+
+    [Option("Parameters of the diff check (only with check: diff).")]
+    public DiffOptions Diff { get; init; } = new();
+
+    [Option("Parameters of the intensity check (only with check: intensity).")]
+    public IntensityOptions Intensity { get; init; } = new();
+
+    [Option("Parameters of the edges check (only with check: edges).")]
+    public EdgesOptions Edges { get; init; } = new();
 
     [Option("Golden image for this ROI (relative to the file that names it). Default: the product's golden, or the image's own reference (DeepPCB template).", IsPath = true)]
     public string Golden { get; init; } = "";
 
     public PixelBox Box => new(X, Y, W, H);
+
+    /// <summary>The parameters of this ROI's check.</summary>
+    public object Parameters => Sections.Of(Check, Template, Diff, Intensity, Edges);
+
+    /// <summary>Only the section of its own check, and a golden that exists.</summary>
+    public void Validate(OptionsCheck check)
+    {
+        Sections.CheckOnlyOwn(check, Check);
+        if (Golden.Length > 0) GoldenFile.Check(check, "golden", Golden);
+    }
+}
+
+/// <summary>Picks the parameter section of a check kind.</summary>
+internal static class Sections
+{
+    /// <summary>Reports a parameter section given for another check than <paramref name="kind"/>.</summary>
+    public static void CheckOnlyOwn(OptionsCheck check, CheckKind kind)
+    {
+        var own = CheckKinds.Get(kind).Section;
+        foreach (var other in CheckKinds.Components.Select(c => c.Section).Where(s => s != own && check.IsSet(s)))
+            check.Error(other, $"'{other}:' holds parameters of the {other} check, but the check is {own} (its parameters go under '{own}:')");
+    }
+
+    public static object Of(CheckKind kind, TemplateOptions t, DiffOptions d, IntensityOptions i, EdgesOptions e) => kind switch
+    {
+        CheckKind.Template => t,
+        CheckKind.Diff => d,
+        CheckKind.Intensity => i,
+        _ => e,
+    };
 }
 
 /// <summary>A product definition file (config/products/NAME.yaml): its golden image and ROIs.</summary>
-public sealed class ProductDefinition
+public sealed class ProductDefinition : IValidatedOptions
 {
     [Option("The product's name.", Required = true)]
     public string Product { get; init; } = "";
@@ -54,60 +92,33 @@ public sealed class ProductDefinition
 
     [Option("The regions of interest.", Required = true)]
     public RoiSpec[] Rois { get; init; } = [];
+
+    /// <summary>A golden that exists and is an image, and every ROI inside it.</summary>
+    public void Validate(OptionsCheck check)
+    {
+        if (Golden.Length == 0 || GoldenFile.Check(check, "golden", Golden) is not { } size) return;
+        foreach (var r in Rois.Where(r => r.Golden.Length == 0 && (r.X + (long)r.W > size.Width || r.Y + (long)r.H > size.Height)))
+            check.Error("rois", $"ROI '{r.Name}' (x={r.X} y={r.Y} w={r.W} h={r.H}) is not inside the {size.Width}x{size.Height} golden image");
+    }
+}
+
+/// <summary>Checks a golden image file named by an option: it exists and its header gives its size.</summary>
+internal static class GoldenFile
+{
+    public static ImageHeader? Check(OptionsCheck check, string key, string path)
+    {
+        if (!File.Exists(path)) { check.Error(key, $"golden image {path} does not exist"); return null; }
+        try { return Image.ReadHeader(path); }
+        catch (VisionException e) { check.Error(key, $"golden image: {e.Message}"); return null; }
+    }
 }
 
 /// <summary>A ROI ready to run: its spec resolved against the product (golden path made absolute).</summary>
-public sealed record RoiPlan(string Name, PixelBox Box, string Check, CheckParameters Params, string? Golden, int Register);
-
-/// <summary>Reads product files with the job loader's binder, so a mistake is reported as FILE:LINE:COL.</summary>
-public static class ProductLoader
+public sealed record RoiPlan(string Name, PixelBox Box, CheckKind Check, object Parameters, string? Golden, int Register)
 {
-    /// <exception cref="JobInvalidException">The file is missing or holds mistakes (all of them, located).</exception>
-    public static ProductDefinition Load(string path)
-    {
-        var full = Path.GetFullPath(path);
-        var display = Path.GetRelativePath(Environment.CurrentDirectory, full);
-        if (display.StartsWith("..", StringComparison.Ordinal)) display = full;
-        if (!File.Exists(full))
-            throw new JobInvalidException([new Diagnostic(SourceLocation.Of(display), "no such product file")]);
-        var diags = new DiagnosticBag();
-        var ctx = new BindContext(display, Path.GetDirectoryName(full)!, diags);
-        var stream = new YamlStream();
-        try { stream.Load(new StringReader(File.ReadAllText(full))); }
-        catch (YamlException e)
-        {
-            throw new JobInvalidException([new Diagnostic(SourceLocation.At(display, e.Start), "YAML: " + (e.InnerException ?? e).Message.Split('\n')[0])]);
-        }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-            throw new JobInvalidException([new Diagnostic(new SourceLocation(display, 1, 1), "a product file is a mapping with product:, golden: and rois:")]);
-        var product = OptionBinder.Bind<ProductDefinition>(root, ctx, "the product");
-        if (root.Children.TryGetValue(new YamlScalarNode("rois"), out var rois)) CheckRois(rois, ctx);
-        if (diags.HasErrors) throw new JobInvalidException(diags.Sorted().ToList());
-        return product;
-    }
+    /// <summary>The check's component.</summary>
+    public CheckComponent Component => CheckKinds.Get(Check);
 
-    /// <summary>What the binder cannot see: duplicate names, and parameter keys that the ROI's check does not read.</summary>
-    public static void CheckRois(YamlNode rois, BindContext ctx)
-    {
-        if (rois is not YamlSequenceNode list) return;
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in list.Children.OfType<YamlMappingNode>())
-        {
-            string? Scalar(string key) => item.Children.TryGetValue(new YamlScalarNode(key), out var v) ? (v as YamlScalarNode)?.Value : null;
-            if (Scalar("name") is { } name && !names.Add(name)) ctx.Error(item, $"ROI name '{name}' is used twice");
-            if (Scalar("check") is not { } check || !CheckParameters.KeysByCheck.TryGetValue(check, out var allowed)) continue;
-            if (!item.Children.TryGetValue(new YamlScalarNode("params"), out var ps) || ps is not YamlMappingNode map) continue;
-            foreach (var key in map.Children.Keys.OfType<YamlScalarNode>())
-                if (key.Value is { } k && !allowed.Contains(k))
-                    ctx.Error(key, $"'{k}' is not a parameter of the {check} check (its parameters: {string.Join(", ", allowed)})");
-        }
-    }
-
-    /// <summary>The product's ROIs as plans.</summary>
-    public static IReadOnlyList<RoiPlan> Plan(ProductDefinition product) =>
-        Plan(product.Rois, product.Golden, product.Register);
-
-    public static IReadOnlyList<RoiPlan> Plan(IEnumerable<RoiSpec> rois, string golden, int register) =>
-        rois.Select(r => new RoiPlan(r.Name, r.Box, r.Check, r.Params,
-            r.Golden.Length > 0 ? r.Golden : golden.Length > 0 ? golden : null, register)).ToList();
+    /// <summary>The Vision check, given the whole-image offset of the test against its golden.</summary>
+    public IRoiCheck Create(int offsetX = 0, int offsetY = 0) => Component.Create(Parameters, offsetX, offsetY);
 }

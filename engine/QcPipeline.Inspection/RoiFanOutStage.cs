@@ -1,12 +1,17 @@
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Options;
 using QcPipeline.Core.Stages;
+using QcPipeline.Inspection.Checks;
 using QcPipeline.Vision;
+using QcPipeline.Vision.Checks;
 using QcPipeline.Vision.Evaluation;
 
 namespace QcPipeline.Inspection;
 
-public sealed class RoiFanOutOptions : IBoundedFanOut
+/// <summary>roi.fanout's options. Validated when the job is loaded (so `validate` reports it, located): the product
+/// file and everything in it (syntax, keys, check kinds, parameter sections, duplicate ROI names, goldens that exist,
+/// ROIs inside their golden), inline ROIs, and the grid's parameter section.</summary>
+public sealed class RoiFanOutOptions : IBoundedFanOut, IValidatedOptions
 {
     /// <summary>The product's and the inline ROIs (roi.check's "auto" is min(ROIs, cores)); unknown with a tile grid,
     /// or while the product file cannot be read (starting the stage then says why).</summary>
@@ -29,14 +34,41 @@ public sealed class RoiFanOutOptions : IBoundedFanOut
     [Option("Cut every image into a grid of square ROIs of this many pixels (0: no grid); the last row and column are narrower when the size does not divide the image.", Min = 0, Max = 65536)]
     public int Tile { get; init; }
 
-    [Option("The check run on every grid tile.", Allowed = ["template", "diff", "intensity", "edges"])]
-    public string Check { get; init; } = "diff";
+    [Option("The check run on every grid tile; its parameters go in the section of the same name.")]
+    public CheckKind Check { get; init; } = CheckKind.Diff;
 
-    [Option("Parameters of the grid tiles' check.")]
-    public CheckParameters Params { get; init; } = new();
+    [Option("Parameters of the grid tiles' template check.")]
+    public TemplateOptions Template { get; init; } = new();
+
+    [Option("Parameters of the grid tiles' diff check.")]
+    public DiffOptions Diff { get; init; } = new();
+
+    [Option("Parameters of the grid tiles' intensity check.")]
+    public IntensityOptions Intensity { get; init; } = new();
+
+    [Option("Parameters of the grid tiles' edges check.")]
+    public EdgesOptions Edges { get; init; } = new();
 
     [Option("Register each image against its golden within this many pixels before the diff checks of the inline ROIs and grid (0: off; a product sets its own).", Min = 0, Max = 1024)]
     public int Register { get; init; }
+
+    /// <inheritdoc />
+    public void Validate(OptionsCheck check)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        if (Product.Length > 0)
+        {
+            // The product file's own problems keep their own place (FILE:LINE:COL in the product), after the key naming it.
+            var (product, problems) = ProductLoader.Read(Product);
+            foreach (var d in problems) check.Error("product", $"in the product: {d}");
+            if (product is not null) names.UnionWith(product.Rois.Select(r => r.Name));
+        }
+        if (Rois.FirstOrDefault(r => !names.Add(r.Name)) is { } twice)
+            check.Error("rois", $"ROI name '{twice.Name}' is used twice (in the product and the job's rois together)");
+        if (Golden.Length > 0) GoldenFile.Check(check, "golden", Golden);
+        if (Tile > 0) Sections.CheckOnlyOwn(check, Check);
+        if (Tile == 0 && Rois.Length == 0 && Product.Length == 0) check.Error("no ROIs: give a product, inline rois, or a tile size");
+    }
 }
 
 /// <summary>Splits an image into its ROIs: small descriptors that point at the parent's shared pixels.</summary>
@@ -48,17 +80,18 @@ public sealed class RoiFanOutStage : FanOutStage<LoadedImage, RoiTask, RoiFanOut
     /// <summary>The fixed ROIs (product and inline), known once the stage has started.</summary>
     public IReadOnlyList<RoiPlan> FixedRois => _fixed;
 
-    public override ValueTask StartAsync(CancellationToken ct)
+    public override async ValueTask StartAsync(CancellationToken ct)
     {
         var plans = new List<RoiPlan>();
         if (Options.Product.Length > 0) plans.AddRange(ProductLoader.Plan(ProductLoader.Load(Options.Product)));
         plans.AddRange(ProductLoader.Plan(Options.Rois, Options.Golden, Options.Register));
-        var twice = plans.GroupBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (twice is not null) throw new InspectionException($"ROI name '{twice.Key}' is used twice");
+        if (ProductLoader.Problem(plans) is { } problem) throw new InspectionException(problem);
         if (plans.Count == 0 && Options.Tile == 0)
             throw new InspectionException("no ROIs: give a product, inline rois, or a tile size");
         _fixed = plans;
-        return ValueTask.CompletedTask;
+        // image.load (which starts after this stage) refuses an image of another size than these goldens before decoding it.
+        var expected = await Context.Services.GetOrCreateAsync(nameof(GoldenSize), _ => Task.FromResult(new GoldenSize()), ct).ConfigureAwait(false);
+        expected.Learn(plans.Select(p => p.Golden).Append(Options.Golden.Length > 0 ? Options.Golden : null));
     }
 
     public override IReadOnlyList<RoiTask> Expand(LoadedImage item, ItemContext context)
@@ -71,11 +104,31 @@ public sealed class RoiFanOutStage : FanOutStage<LoadedImage, RoiTask, RoiFanOut
                 ? [new PixelBox(0, 0, 1, 1)] // nothing to tile: one ROI carries the decode error
                 : TileGrid.Tiles(pixels.Width, pixels.Height, Options.Tile);
             var columns = Math.Max(1, (pixels.Width + Options.Tile - 1) / Options.Tile);
-            var grid = tiles.Select((t, i) => new RoiPlan($"tile_r{i / columns:D2}c{i % columns:D2}", t, Options.Check, Options.Params,
+            var parameters = Sections.Of(Options.Check, Options.Template, Options.Diff, Options.Intensity, Options.Edges);
+            var grid = tiles.Select((t, i) => new RoiPlan($"tile_r{i / columns:D2}c{i % columns:D2}", t, Options.Check, parameters,
                 Options.Golden.Length > 0 ? Options.Golden : null, Options.Register));
             plans = plans.Concat(grid).ToList();
         }
         return plans.Select((p, i) => new RoiTask(item, p, i)).ToList();
+    }
+}
+
+/// <summary>The size every image of the run must have, when all the goldens its ROIs compare with agree on one
+/// (read from their headers): image.load refuses another size before decoding.</summary>
+public sealed class GoldenSize
+{
+    /// <summary>The goldens' common size, or null (no golden, goldens of several sizes, or unreadable ones).</summary>
+    public (int Width, int Height, string Golden)? Size { get; private set; }
+
+    internal void Learn(IEnumerable<string?> goldens)
+    {
+        var sizes = new List<(int, int, string)>();
+        foreach (var path in goldens.OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            try { var h = Image.ReadHeader(path); sizes.Add((h.Width, h.Height, path)); }
+            catch (VisionException) { return; } // the ROIs that use it say why
+        }
+        Size = sizes.Count > 0 && sizes.All(s => s.Item1 == sizes[0].Item1 && s.Item2 == sizes[0].Item2) ? sizes[0] : null;
     }
 }
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using QcPipeline.Core.Options;
 using QcPipeline.Core.Stages;
 using QcPipeline.Vision;
+using QcPipeline.Vision.Defects;
 
 namespace QcPipeline.Inspection;
 
@@ -16,7 +17,7 @@ public sealed class VerdictOptions
     [Option("One CSV row per image: verdict, time, ROI counts, defects, first reason.")]
     public string Summary { get; init; } = "summary.csv";
 
-    [Option("Write an annotated PNG for every image that did not pass: ROI boxes green (pass), red (fail) or grey (error) with their names, defect boxes in magenta.")]
+    [Option("Write an annotated PNG for every image that did not pass: ROI boxes green (pass), red (fail) or grey (error) with their names, each defect box in its type's colour with its type and confidence.")]
     public bool Annotate { get; init; } = true;
 
     [Option("Folder (in the output folder) for the annotated PNGs.")]
@@ -24,7 +25,9 @@ public sealed class VerdictOptions
 }
 
 /// <summary>Writes each image's verdict: results.jsonl, summary.csv, and annotated PNGs of the images that did not pass.
-/// An image that failed before its ROIs could be checked is still written, as an error with the reason.</summary>
+/// An image that failed before its ROIs could be checked is still written, as an error with the reason. An image
+/// whose verdict is error (undecodable, refused, a ROI that could not be checked) is written, then counted as a
+/// failed item, so it counts against the job's error_budget and a CI gate fails when every image is unreadable.</summary>
 [Stage("verdict", "Writes results.jsonl (one object per image with its ROIs), summary.csv, and an annotated PNG for every image that did not pass.")]
 public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
 {
@@ -51,9 +54,15 @@ public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
             try
             {
                 Write(v);
-                if (Options.Annotate && v.Pixels?.Image is { } image) Annotate(v, image);
+                if (Options.Annotate && v.Pixels?.Image is { } image)
+                    Annotation.Write(v, image, Path.Combine(Context.OutputDirectory, Options.AnnotatedDir), _annotationNames);
             }
             finally { v.Pixels?.Dispose(); }
+            if (v.Verdict == RoiStatus.Error)
+            {
+                var first = v.Rois.First(r => r.Status == RoiStatus.Error);
+                throw new InspectionException($"verdict error: {first.Roi.Name}: {first.Reason}");
+            }
         }
         else
         {
@@ -74,6 +83,9 @@ public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
             json.WriteString("image", v.Key);
             json.WriteString("verdict", Name(v.Verdict));
             json.WriteNumber("ms", Math.Round(v.Ms, 2));
+            json.WriteNumber("width", v.Width);
+            json.WriteNumber("height", v.Height);
+            WriteDefects(json, "defects", v.Defects);
             json.WriteStartArray("rois");
             foreach (var r in v.Rois)
             {
@@ -83,20 +95,12 @@ public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
                 json.WriteNumber("y", r.Roi.Box.Y);
                 json.WriteNumber("w", r.Roi.Box.Width);
                 json.WriteNumber("h", r.Roi.Box.Height);
-                json.WriteString("check", r.Roi.Check);
+                json.WriteString("check", r.Roi.Component.Section);
                 json.WriteString("status", Name(r.Status));
                 if (r.Score is { } s && double.IsFinite(s)) json.WriteNumber("score", Math.Round(s, 4));
                 else json.WriteNull("score");
                 json.WriteString("reason", r.Reason);
-                json.WriteStartArray("defects");
-                foreach (var d in r.Defects)
-                {
-                    // Corners in image pixels, right and bottom exclusive (as DeepPCB's annotations).
-                    json.WriteStartArray();
-                    json.WriteNumberValue(d.X); json.WriteNumberValue(d.Y); json.WriteNumberValue(d.Right); json.WriteNumberValue(d.Bottom);
-                    json.WriteEndArray();
-                }
-                json.WriteEndArray();
+                WriteDefects(json, "defects", r.Defects);
                 json.WriteEndObject();
             }
             json.WriteEndArray();
@@ -107,12 +111,30 @@ public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
         var first = v.Rois.FirstOrDefault(r => r.Status != RoiStatus.Pass);
         Row(v.Key, Name(v.Verdict), v.Ms, v.Rois.Count, v.Rois.Count(r => r.Status == RoiStatus.Pass),
             v.Rois.Count(r => r.Status == RoiStatus.Fail), v.Rois.Count(r => r.Status == RoiStatus.Error),
-            v.Rois.Sum(r => r.Defects.Count), first is null ? "" : $"{first.Roi.Name}: {first.Reason}");
+            v.Defects.Count, first is null ? "" : $"{first.Roi.Name}: {first.Reason}");
+    }
+
+    /// <summary>Defects as {"box": [x1, y1, x2, y2], "type": ..., "confidence": ...}: corners in test-image pixels,
+    /// right and bottom exclusive (as DeepPCB's annotations).</summary>
+    private static void WriteDefects(Utf8JsonWriter json, string name, IReadOnlyList<Defect> defects)
+    {
+        json.WriteStartArray(name);
+        foreach (var d in defects)
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("box");
+            json.WriteNumberValue(d.Box.X); json.WriteNumberValue(d.Box.Y); json.WriteNumberValue(d.Box.Right); json.WriteNumberValue(d.Box.Bottom);
+            json.WriteEndArray();
+            json.WriteString("type", DefectTypes.Name(d.Type));
+            json.WriteNumber("confidence", Math.Round(d.Confidence, 3));
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
     }
 
     private void WriteError(string image, string reason)
     {
-        _results!.WriteLine(JsonSerializer.Serialize(new { image, verdict = "error", ms = 0, rois = Array.Empty<object>(), reason }));
+        _results!.WriteLine(JsonSerializer.Serialize(new { image, verdict = "error", ms = 0, defects = Array.Empty<object>(), rois = Array.Empty<object>(), reason }));
         _results.Flush();
         Row(image, "error", 0, 0, 0, 0, 0, 0, reason);
     }
@@ -129,32 +151,6 @@ public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
         s.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
     public static string Name(RoiStatus s) => s switch { RoiStatus.Pass => "pass", RoiStatus.Fail => "fail", _ => "error" };
-
-    private void Annotate(ImageVerdict v, Image image)
-    {
-        using var canvas = image.Channels == 1 ? image.ToColor() : image.Clone();
-        var scale = Math.Clamp(Math.Min(image.Width, image.Height) / 1200.0, 0.3, 1.5);
-        foreach (var r in v.Rois)
-        {
-            var colour = r.Status switch { RoiStatus.Pass => Rgb.Green, RoiStatus.Fail => Rgb.Red, _ => new Rgb(128, 128, 128) };
-            canvas.DrawRectangle(r.Roi.Box, colour, r.Status == RoiStatus.Pass ? 1 : 2);
-            var y = r.Roi.Box.Y > 14 ? r.Roi.Box.Y - 4 : r.Roi.Box.Y + 14;
-            canvas.DrawText(r.Roi.Name, r.Roi.Box.X + 2, y, colour, scale);
-        }
-        foreach (var d in v.Rois.SelectMany(r => r.Defects)) canvas.DrawRectangle(d, new Rgb(255, 0, 255), 1);
-        var folder = Path.Combine(Context.OutputDirectory, Options.AnnotatedDir);
-        Directory.CreateDirectory(folder);
-        File.WriteAllBytes(Path.Combine(folder, UniqueName(v.File.Name)), canvas.EncodePng());
-    }
-
-    // Images with the same name in different folders get -2, -3, ...
-    private string UniqueName(string fileName)
-    {
-        var stem = Path.GetFileNameWithoutExtension(fileName);
-        var name = stem + ".png";
-        for (var n = 2; !_annotationNames.Add(name); n++) name = $"{stem}-{n}.png";
-        return name;
-    }
 
     public override ValueTask FlushAsync(CancellationToken ct)
     {

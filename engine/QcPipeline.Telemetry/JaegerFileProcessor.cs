@@ -44,10 +44,9 @@ internal sealed class JaegerFileProcessor(string path, string serviceName, strin
         var spans = _spans.ToArray();
         var dir = System.IO.Path.GetDirectoryName(Path);
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        var tmp = Path + ".tmp";
-        using (var stream = File.Create(tmp))
-        using (var w = new Utf8JsonWriter(stream))
+        Core.Outputs.AtomicFile.Write(Path, stream =>
         {
+            using var w = new Utf8JsonWriter(stream);
             w.WriteStartObject();
             w.WriteStartArray("data");
             foreach (var trace in spans.GroupBy(s => s.TraceId))
@@ -74,8 +73,7 @@ internal sealed class JaegerFileProcessor(string path, string serviceName, strin
             w.WriteNumber("offset", 0);
             w.WriteNull("errors");
             w.WriteEndObject();
-        }
-        File.Move(tmp, Path, overwrite: true);
+        });
         return spans.Length;
     }
 

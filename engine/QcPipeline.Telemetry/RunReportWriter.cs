@@ -20,9 +20,7 @@ public static class RunReportWriter
     public static void Write(string path, RunResult result, string? geoJsonPath)
     {
         var html = Render(result, geoJsonPath);
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, html, new UTF8Encoding(false));
-        File.Move(tmp, path, overwrite: true);
+        Core.Outputs.AtomicFile.WriteAllText(path, html);
     }
 
     public static string Render(RunResult result, string? geoJsonPath)
@@ -46,10 +44,14 @@ public static class RunReportWriter
         sb.Append("</div></header>\n");
 
         StageTable(sb, result);
+        // Sections a job's own stages contributed (escaped HTML fragments in report-sections/, e.g. deeppcb.score's scores).
+        var sections = Path.Combine(result.OutputDirectory, "report-sections");
+        if (Directory.Exists(sections))
+            foreach (var fragment in Directory.GetFiles(sections, "*.html").Order(StringComparer.Ordinal)) sb.Append(File.ReadAllText(fragment)).Append('\n');
 
         sb.Append("<section><h2>Timeline</h2><p class=\"note\">Each row is one worker (for pooled stages, one connection); each bar one item. ")
           .Append("Gaps are idle time; long bars are stragglers. Hover a bar for its item.");
-        if (result.TimelineTruncated) sb.Append(" Only the first ").Append(result.Timeline.Count.ToString("N0", CultureInfo.InvariantCulture)).Append(" item timings were kept (outputs.timeline_limit).");
+        if (result.TimelineTruncated) sb.Append(" A sample of ").Append(result.Timeline.Count.ToString("N0", CultureInfo.InvariantCulture)).Append(" item timings, whole items spread over the run, was kept (outputs.timeline_limit).");
         sb.Append("</p><div id=\"gantt\"></div></section>\n");
         sb.Append("<section><h2>Throughput</h2><p class=\"note\">Items finished per second by each stage.</p><div id=\"throughput\"></div></section>\n");
         sb.Append("<section><h2>Slowest items</h2><div id=\"slowest\"></div></section>\n");

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using QcPipeline.Vision.Interop;
+using OpenCvSharp;
 
 namespace QcPipeline.Vision;
 
@@ -23,22 +23,24 @@ public readonly record struct Rgb(byte R, byte G, byte B)
     public static Rgb Green => new(0, 255, 0);
     /// <summary>White.</summary>
     public static Rgb White => new(255, 255, 255);
+
+    internal Scalar ToScalar(int channels) => channels == 1 ? new Scalar(0.299 * R + 0.587 * G + 0.114 * B) : new Scalar(B, G, R, 255);
 }
 
-/// <summary>An 8-bit image held by OpenCV (1, 3 = BGR or 4 = BGRA channels). Reading from several
-/// threads at once is safe; drawing is not.</summary>
-public sealed class Image : IDisposable
+/// <summary>An 8-bit image held by OpenCV (1, 3 = BGR or 4 = BGRA channels). Reading from several threads at
+/// once is safe; drawing is not. Its pixels are freed by <see cref="Dispose"/> (not by the garbage collector),
+/// unless a crop still shares them.</summary>
+public sealed partial class Image : IDisposable
 {
-    private readonly MatHandle _handle;
+    private Mat? _mat;
 
-    private Image(MatHandle handle, string source)
+    private Image(Mat mat, string source)
     {
-        _handle = handle;
+        _mat = mat;
         Source = source;
-        Native.Check(NativeMethods.qcv_mat_info(handle, out var w, out var h, out var c), source);
-        Width = w;
-        Height = h;
-        Channels = c;
+        Width = mat.Cols;
+        Height = mat.Rows;
+        Channels = mat.Channels();
     }
 
     /// <summary>Width in pixels.</summary>
@@ -56,112 +58,80 @@ public sealed class Image : IDisposable
     /// <summary>The whole image as a box.</summary>
     public PixelBox Bounds => new(0, 0, Width, Height);
 
-    internal MatHandle Handle => _handle;
-
-    /// <summary>Decodes JPEG (via libturbojpeg), PNG, BMP or any format OpenCV reads.</summary>
-    /// <param name="bytes">The encoded image.</param>
-    /// <param name="mode">Colour, grey or unchanged.</param>
-    /// <param name="source">A name for error messages (e.g. the file path).</param>
-    /// <exception cref="VisionException">The bytes are empty or not an image.</exception>
-    public static unsafe Image Decode(ReadOnlySpan<byte> bytes, ImageReadMode mode = ImageReadMode.Color, string source = "image bytes")
-    {
-        if (bytes.IsEmpty) throw new VisionException($"decode {source}: image bytes are empty", VisionErrorKind.Decode);
-        MatHandle handle;
-        fixed (byte* data = bytes)
-        {
-            var status = NativeMethods.qcv_decode(data, bytes.Length, (int)mode, out handle);
-            if (status != 0) handle.Dispose();
-            Native.Check(status, $"decode {source}");
-        }
-        return new Image(handle, source);
-    }
-
-    /// <summary>Reads and decodes an image file.</summary>
-    /// <exception cref="VisionException">The file cannot be read or is not an image.</exception>
-    public static Image Load(string path, ImageReadMode mode = ImageReadMode.Color)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new VisionException($"read {path}: {e.Message}", VisionErrorKind.Io, e);
-        }
-        return Decode(bytes, mode, path);
-    }
+    internal Mat Mat => _mat ?? throw new ObjectDisposedException(nameof(Image), $"{Source} was disposed");
 
     /// <summary>A new image filled with one grey level (every channel).</summary>
+    /// <exception cref="VisionException">The size is not positive or channels is not 1, 3 or 4.</exception>
     public static Image Create(int width, int height, int channels = 1, byte fill = 0)
     {
-        var status = NativeMethods.qcv_create(width, height, channels, fill, out var handle);
-        if (status != 0) handle.Dispose();
-        Native.Check(status, $"create {width}x{height}x{channels} image");
-        return new Image(handle, $"new {width}x{height} image");
+        if (width <= 0 || height <= 0) throw Argument($"create {width}x{height} image: image size must be positive");
+        if (channels is not (1 or 3 or 4)) throw Argument($"create {width}x{height} image: channels must be 1, 3 or 4");
+        return new Image(Cv.Run("create image", () => new Mat(height, width, MatType.CV_8UC(channels), Scalar.All(fill))), $"new {width}x{height} image");
     }
 
-    /// <summary>Encodes as PNG (lossless).</summary>
-    public byte[] EncodePng() => Encode(".png", 0);
-
-    /// <summary>Encodes as JPEG at the given quality (1..100).</summary>
-    public byte[] EncodeJpeg(int quality = 90) => Encode(".jpg", Math.Clamp(quality, 1, 100));
-
-    private byte[] Encode(string extension, int quality)
-    {
-        Native.Check(NativeMethods.qcv_encode(_handle, extension, quality, out var data, out var length), $"encode {Source} as {extension}");
-        try
-        {
-            var bytes = new byte[length];
-            Marshal.Copy(data, bytes, 0, bytes.Length);
-            return bytes;
-        }
-        finally
-        {
-            NativeMethods.qcv_buffer_free(data);
-        }
-    }
-
-    /// <summary>A view of a rectangle of this image: no pixels are copied, so drawing on the crop
-    /// draws on this image too (use <see cref="Clone"/> for an independent copy). The view stays
-    /// valid after this image is disposed.</summary>
+    /// <summary>A view of a rectangle of this image: no pixels are copied, so drawing on the crop draws on this
+    /// image too (use <see cref="Clone"/> for an independent copy). The view stays valid after this image is disposed.</summary>
     /// <exception cref="VisionException">The rectangle is empty or not fully inside the image.</exception>
-    public Image Crop(PixelBox box) => Derive(NativeMethods.qcv_crop(_handle, box, out var h), h, $"crop {box} of {Source}");
+    public Image Crop(PixelBox box)
+    {
+        var rect = Inside(box, "crop rectangle");
+        return new Image(Cv.Run($"crop {box} of {Source}", () => new Mat(Mat, rect)), $"crop {box} of {Source}");
+    }
 
     /// <summary>A deep copy with its own pixels.</summary>
-    public Image Clone() => Derive(NativeMethods.qcv_clone(_handle, out var h), h, Source);
+    public Image Clone() => new(Cv.Run($"copy {Source}", () => Mat.Clone()), Source);
 
     /// <summary>A 1-channel grey copy.</summary>
-    public Image ToGrayscale() => Derive(NativeMethods.qcv_grayscale(_handle, out var h), h, $"grey {Source}");
+    public Image ToGrayscale() => new(Cv.Run($"grey {Source}", () => Channels == 1 ? Mat.Clone() : Convert(Channels == 4 ? ColorConversionCodes.BGRA2GRAY : ColorConversionCodes.BGR2GRAY)), $"grey {Source}");
 
     /// <summary>A 3-channel BGR copy (grey replicated into every channel), e.g. to annotate a grey image in colour.</summary>
-    public Image ToColor() => Derive(NativeMethods.qcv_to_color(_handle, out var h), h, $"colour {Source}");
+    public Image ToColor() => new(Cv.Run($"colour {Source}", () => Channels == 3 ? Mat.Clone() : Convert(Channels == 4 ? ColorConversionCodes.BGRA2BGR : ColorConversionCodes.GRAY2BGR)), $"colour {Source}");
 
-    private static Image Derive(int status, MatHandle handle, string what)
+    private Mat Convert(ColorConversionCodes code)
     {
-        if (status != 0) handle.Dispose();
-        Native.Check(status, what);
-        return new Image(handle, what);
+        var output = new Mat();
+        Cv2.CvtColor(Mat, output, code);
+        return output;
     }
 
-    /// <summary>Draws a rectangle outline (or a filled one when <paramref name="thickness"/> is
-    /// negative); parts outside the image are clipped.</summary>
-    public void DrawRectangle(PixelBox box, Rgb colour, int thickness = 2) =>
-        Native.Check(NativeMethods.qcv_draw_rect(_handle, box, colour.R, colour.G, colour.B, thickness), $"draw {box} on {Source}");
+    /// <summary>Draws a rectangle outline (or a filled one when <paramref name="thickness"/> is negative); parts
+    /// outside the image are clipped.</summary>
+    public void DrawRectangle(PixelBox box, Rgb colour, int thickness = 2)
+    {
+        if (box.Width <= 0 || box.Height <= 0) throw Argument($"draw {box} on {Source}: rectangle size must be positive");
+        if (thickness == 0 || thickness > 1000) throw Argument($"draw {box} on {Source}: thickness must be 1..1000 or negative (filled)");
+        Cv.Run($"draw {box} on {Source}", () => Cv2.Rectangle(Mat, new Rect(box.X, box.Y, box.Width, box.Height), colour.ToScalar(Channels), thickness < 0 ? -1 : thickness));
+    }
 
     /// <summary>Draws text with its baseline starting at (x, y).</summary>
-    public void DrawText(string text, int x, int y, Rgb colour, double scale = 0.5) =>
-        Native.Check(NativeMethods.qcv_draw_text(_handle, text, x, y, scale, colour.R, colour.G, colour.B), $"draw text on {Source}");
+    public void DrawText(string text, int x, int y, Rgb colour, double scale = 0.5)
+    {
+        if (!(scale > 0 && scale <= 100)) throw Argument($"draw text on {Source}: text scale must be in (0, 100]");
+        Cv.Run($"draw text on {Source}", () => Cv2.PutText(Mat, text, new Point(x, y), HersheyFonts.HersheySimplex, scale,
+            colour.ToScalar(Channels), Math.Max(1, (int)(scale * 1.5)), LineTypes.AntiAlias));
+    }
 
     /// <summary>The pixels row by row, channels interleaved in BGR(A) order, no padding.</summary>
-    public unsafe byte[] GetPixels()
+    public byte[] GetPixels()
     {
-        var pixels = new byte[(long)Width * Height * Channels];
-        fixed (byte* p = pixels)
-            Native.Check(NativeMethods.qcv_copy_pixels(_handle, p, pixels.LongLength), $"read pixels of {Source}");
+        var mat = Mat;
+        var row = Width * Channels;
+        var pixels = new byte[(long)row * Height];
+        for (var y = 0; y < Height; y++) Marshal.Copy(mat.Ptr(y), pixels, y * row, row);
         return pixels;
     }
 
-    /// <summary>Frees the native pixels (unless a crop still shares them).</summary>
-    public void Dispose() => _handle.Dispose();
+    /// <summary>Frees the pixels (unless a crop still shares them). Safe to call twice.</summary>
+    public void Dispose() => Interlocked.Exchange(ref _mat, null)?.Dispose();
+
+    internal Rect Inside(PixelBox box, string what)
+    {
+        var right = (long)box.X + box.Width;
+        var bottom = (long)box.Y + box.Height;
+        if (box.Width <= 0 || box.Height <= 0 || box.X < 0 || box.Y < 0 || right > Width || bottom > Height)
+            throw Argument($"{what} (x={box.X} y={box.Y} w={box.Width} h={box.Height}) is not inside the {Width}x{Height} image");
+        return new Rect(box.X, box.Y, box.Width, box.Height);
+    }
+
+    internal static VisionException Argument(string message) => new(message, VisionErrorKind.Argument);
 }

@@ -1,6 +1,6 @@
 namespace QcPipeline.Vision;
 
-/// <summary>What kind of failure a <see cref="VisionException"/> reports (the native status code).</summary>
+/// <summary>What kind of failure a <see cref="VisionException"/> reports </summary>
 public enum VisionErrorKind
 {
     /// <summary>Bad input rejected at the boundary (null, empty, out-of-range rectangle, size mismatch).</summary>
@@ -13,6 +13,8 @@ public enum VisionErrorKind
     OutOfMemory = -4,
     /// <summary>Any other native failure.</summary>
     Internal = -5,
+    /// <summary>The image is larger than the pixel limit (or another size than its golden): refused before decoding.</summary>
+    TooLarge = -6,
     /// <summary>A file could not be read.</summary>
     Io = -10,
 }

@@ -1,41 +1,37 @@
-using System.Text;
-using QcPipeline.Vision.Interop;
+using OpenCvSharp;
 
 namespace QcPipeline.Vision;
 
-/// <summary>Process-wide OpenCV settings.</summary>
+/// <summary>Process-wide OpenCV settings, applied once before the first OpenCV call.</summary>
 public static class VisionRuntime
 {
-    /// <summary>Recommended OpenCV thread count when our own workers run checks in parallel:
-    /// 0 (OpenCV runs sequentially on the calling worker). Measured on 2 shared cores, DeepPCB
-    /// tiled diff, 2 workers, 100 boards: 0 gave 100/93/47 boards/s over three runs, 1 gave
-    /// 38/47/46, the default pool 61/90/46 (the machine was shared, so runs are noisy). Per-ROI
-    /// work is too small for OpenCV's pool to pay off, and its threads compete with ours.</summary>
+    private static readonly Lazy<bool> Initialised = new(Initialise, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>OpenCV's own thread pool size set at start: 0, every OpenCV call runs on the worker that made it.
+    /// Measured on 2 shared cores, DeepPCB tiled diff, 2 workers, 100 boards: 0 gave 100/93/47 boards/s over three
+    /// runs, 1 gave 38/47/46, the default pool 61/90/46 (noisy machine). Per-ROI work is too small for OpenCV's
+    /// pool to pay off, and its threads compete with our workers. QC_OPENCV_THREADS overrides it (-1: OpenCV's default).</summary>
     public const int RecommendedThreads = 0;
 
-    /// <summary>Sets OpenCV's internal thread pool size (cv::setNumThreads): 0 = run every
-    /// function sequentially on the calling thread; n &gt; 0 = a pool of n; negative = OpenCV's
-    /// default (all cores).</summary>
-    public static void SetThreads(int threads) => Native.Check(NativeMethods.qcv_set_threads(threads), "set OpenCV threads");
+    internal static void EnsureInitialised() => _ = Initialised.Value;
+
+    private static bool Initialise()
+    {
+        // OpenCV prints its warnings ("PNG input buffer is incomplete", ...) on stderr itself; our errors say it
+        // in one line instead, so its logger stays silent.
+        Cv2.SetLogLevel(OpenCvSharp.LogLevel.SILENT);
+        var threads = int.TryParse(Environment.GetEnvironmentVariable("QC_OPENCV_THREADS"), out var n) ? n : RecommendedThreads;
+        Cv2.SetNumThreads(threads);
+        return true;
+    }
 
     /// <summary>OpenCV's current thread count (cv::getNumThreads).</summary>
-    public static int Threads
-    {
-        get
-        {
-            Native.Check(NativeMethods.qcv_get_threads(out var n), "get OpenCV threads");
-            return n;
-        }
-    }
+    public static int Threads => Cv.Run("get OpenCV threads", Cv2.GetNumThreads);
 
-    /// <summary>The OpenCV version the native library runs against, e.g. "4.6.0".</summary>
-    public static string OpenCvVersion
-    {
-        get
-        {
-            var buffer = new byte[64];
-            Native.Check(NativeMethods.qcv_version(buffer, buffer.Length), "get OpenCV version");
-            return Encoding.UTF8.GetString(buffer, 0, Array.IndexOf(buffer, (byte)0));
-        }
-    }
+    /// <summary>Sets OpenCV's thread pool size: 0 = sequential on the calling thread; n &gt; 0 = a pool of n;
+    /// negative = OpenCV's default (all cores). Process-wide: for benchmarks and tests, not for stages.</summary>
+    public static void SetThreads(int threads) => Cv.Run("set OpenCV threads", () => Cv2.SetNumThreads(threads));
+
+    /// <summary>The OpenCV version the binding runs against, e.g. "4.13.0".</summary>
+    public static string OpenCvVersion => Cv.Run("get OpenCV version", () => Cv2.GetVersionString() ?? "");
 }

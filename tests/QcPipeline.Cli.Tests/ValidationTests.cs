@@ -88,4 +88,27 @@ public class ValidationTests
             Assert.All(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.StartsWith($"g{i}.yaml", l));
         }
     }
+
+    [Fact]
+    public void Alias_bombs_deep_nesting_and_bytes_that_are_not_utf8_are_one_line_and_exit_2()
+    {
+        var bomb = new System.Text.StringBuilder("job: bomb\nl0: &l0 [x]\n");
+        for (var i = 1; i <= 9; i++) bomb.Append($"l{i}: &l{i} [{string.Join(",", Enumerable.Repeat($"*l{i - 1}", 9))}]\n");
+        var dir = CliProcess.TempDir();
+        File.WriteAllText(Path.Combine(dir, "bomb.yaml"), bomb.ToString());
+        File.WriteAllText(Path.Combine(dir, "deep.yaml"), "job: x\nstages: " + new string('[', 100_000));
+        File.WriteAllBytes(Path.Combine(dir, "latin1.yaml"), System.Text.Encoding.Latin1.GetBytes("job: caf\u00e9\nstages: {}\n"));
+        foreach (var (file, expected) in new[] {
+                     ("bomb.yaml", "YAML: the file expands to more than 100,000 YAML nodes here"),
+                     ("deep.yaml", "YAML: collections are nested more than 64 deep here"),
+                     ("latin1.yaml", "the job file is not UTF-8 text: byte 0xE9 here") })
+        {
+            var r = CliProcess.Run(dir, "validate", file);
+            Assert.True(r.ExitCode == 2, $"{file}: exit {r.ExitCode}: {r.All}");
+            var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Matches($@"^{file.Replace(".", "\\.")}:\d+:\d+: ", line);
+            Assert.Contains(expected, line);
+            Assert.DoesNotContain("   at ", r.All);
+        }
+    }
 }

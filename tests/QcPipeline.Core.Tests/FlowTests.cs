@@ -164,4 +164,31 @@ public class FlowTests
         Harness.AssertAccounted(r);
         Assert.True(r.Processed > 0 && r.Failed > 0 && r.Skipped > 0);
     }
+
+    [Fact]
+    public async Task Items_abandoned_at_the_second_ctrl_c_are_cancelled_even_when_their_call_fails_on_the_way_out()
+    {
+        var tag = Probe.NewTag();
+        var p = Probe.Of(tag);
+        PipelineRunner? runner = null;
+        _ = Task.Run(async () =>
+        {
+            while (Interlocked.Read(ref p.Running) < 2 || Volatile.Read(ref runner) is null) await Task.Delay(2);
+            runner!.Abandon();
+        });
+        var r = await Harness.RunAsync($$"""
+            job: abandon-io
+            shutdown_timeout: 10m
+            error_budget: 100%
+            stages:
+              src: { type: test.numbers, tag: {{tag}}, forever: true, interval: 1ms }
+              work: { type: test.map, tag: {{tag}}, workers: 2, hang_all: true, abort_as_io: true }
+              out: { type: test.collect, tag: {{tag}} }
+            """, setup: x => Volatile.Write(ref runner, x));
+        Assert.Equal(RunOutcome.Cancelled, r.Outcome);
+        Assert.Equal(0, r.Failed); // an aborted call's error is not the item's failure: the run gave up on it
+        Assert.Equal(r.Produced, r.Cancelled);
+        Assert.All(r.Unsuccessful, u => Assert.Equal("cancelled", u.State));
+        Harness.AssertAccounted(r);
+    }
 }

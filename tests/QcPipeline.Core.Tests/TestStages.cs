@@ -136,6 +136,7 @@ public sealed class MapOptions
     [Option("How many attempts of a flaky item fail.", Min = 0)] public int FlakyAttempts { get; init; } = 1;
     [Option("Items that wait for cancellation on their first attempts (flaky_attempts of them).")] public string[] HangKeys { get; init; } = [];
     [Option("Every item waits for cancellation.")] public bool HangAll { get; init; }
+    [Option("With hang_all: cancellation ends the wait with an I/O error, as an aborted connection's call does.")] public bool AbortAsIo { get; init; }
     [Option("Every item waits 20 s, ignoring cancellation (a call stuck in a hung file system).")] public bool Stuck { get; init; }
     [Option("Items that throw OperationCanceledException themselves.")] public string[] CancelKeys { get; init; } = [];
     [Option("Time per item.")] public TimeSpan Delay { get; init; }
@@ -159,6 +160,11 @@ public sealed class MapStage : TransformStage<Num, Num, MapOptions>
             if (delay > TimeSpan.Zero) await Task.Delay(delay, context.CancellationToken);
             var first = context.Attempt <= o.FlakyAttempts;
             if (o.Stuck) await Task.Delay(TimeSpan.FromSeconds(20), CancellationToken.None);
+            if (o.HangAll && o.AbortAsIo)
+            {
+                try { await Task.Delay(Timeout.Infinite, context.CancellationToken); }
+                catch (OperationCanceledException) { throw new IOException("connection aborted"); }
+            }
             if (o.HangAll || (first && o.HangKeys.Contains(item.Key))) await Task.Delay(Timeout.Infinite, context.CancellationToken);
             if (o.CancelKeys.Contains(item.Key)) throw new OperationCanceledException("the stage's own HTTP client gave up");
             if (o.FailKeys.Contains(item.Key) || Chance.Of(o.Seed, item.Key) < o.FailRatio)

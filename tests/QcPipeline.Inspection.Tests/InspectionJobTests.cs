@@ -17,9 +17,10 @@ public class InspectionJobTests
     {
         using var h = new Harness();
         var result = await h.RunFileAsync(Job, _ => null); // no INSPECT_* set: the defaults
-        Assert.Equal(RunOutcome.Succeeded, result.Outcome);
+        Assert.Equal(RunOutcome.Succeeded, result.Outcome); // one error verdict of six is within the job's 20% budget
         Assert.True(result.CountsAddUp);
         Assert.Equal(DemoProduct.Samples.Count, result.Produced);
+        Assert.Equal(1, result.Failed);                       // the error verdict counts as a failed item
 
         var results = h.Results();
         var verdicts = results.ToDictionary(r => Path.GetFileName(r.GetProperty("image").GetString()!), r => r.GetProperty("verdict").GetString()!);
@@ -35,10 +36,16 @@ public class InspectionJobTests
         var scratch = results.Single(r => r.GetProperty("image").GetString()!.EndsWith("fail-scratch.png", StringComparison.Ordinal));
         var pads = Harness.Roi(scratch, "pads");
         Assert.Equal(["name", "x", "y", "w", "h", "check", "status", "score", "reason", "defects"], pads.EnumerateObject().Select(p => p.Name));
-        Assert.Equal(["image", "verdict", "ms", "rois"], scratch.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["image", "verdict", "ms", "width", "height", "defects", "rois"], scratch.EnumerateObject().Select(p => p.Name));
         // The scratch (196,44)-(256,48) crosses the gaps between pads: defects lie on it, in image pixels.
-        foreach (var d in pads.GetProperty("defects").EnumerateArray().Select(d => d.EnumerateArray().Select(v => v.GetInt32()).ToArray()))
+        Assert.NotEmpty(scratch.GetProperty("defects").EnumerateArray());
+        foreach (var defect in pads.GetProperty("defects").EnumerateArray())
+        {
+            Assert.Equal(["box", "type", "confidence"], defect.EnumerateObject().Select(p => p.Name));
+            Assert.Equal("difference", defect.GetProperty("type").GetString());
+            var d = defect.GetProperty("box").EnumerateArray().Select(v => v.GetInt32()).ToArray();
             Assert.True(d[0] >= 194 && d[2] <= 258 && d[1] >= 42 && d[3] <= 50, string.Join(",", d));
+        }
 
         var truncated = results.Single(r => r.GetProperty("image").GetString()!.EndsWith("error-truncated.png", StringComparison.Ordinal));
         Assert.All(truncated.GetProperty("rois").EnumerateArray(), r =>
@@ -136,6 +143,7 @@ public class InspectionOverSftpTests
                 .Replace("${INSPECT_PRODUCT:-../config/products/demo-board.yaml}", Path.Combine(Checkout.Root, "config", "products", "demo-board.yaml"));
             var result = await h.RunYamlAsync($"""
                 job: inspection-sftp
+                error_budget: 20%
                 connections:
                   camera:
                     type: sftp

@@ -19,26 +19,35 @@ public class ProductAndDeepPcbTests(ITestOutputHelper output)
         File.WriteAllText(file, """
             product: bad
             rois:
-              - {name: a, x: 0, y: 0, w: 10, h: 10, check: template, params: {threshold: 3}}
+              - {name: a, x: 0, y: 0, w: 10, h: 10, check: template, diff: {threshold: 3}}
               - {name: a, x: -1, y: 0, w: 10, h: 10, check: diff}
               - {name: c, x: 0, y: 0, w: 10, h: 10, check: blur}
             """);
         var error = Assert.Throws<JobInvalidException>(() => ProductLoader.Load(file));
         var messages = error.Diagnostics.Select(d => d.ToString()).ToList();
         output.WriteLine(string.Join("\n", messages));
-        Assert.Contains(messages, m => m.Contains("bad.yaml:3:", StringComparison.Ordinal) && m.Contains("'threshold' is not a parameter of the template check", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("bad.yaml:3:", StringComparison.Ordinal) && m.Contains("'diff:' holds parameters of the diff check, but the check is template", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("bad.yaml:4:", StringComparison.Ordinal) && m.Contains("ROI name 'a' is used twice", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("bad.yaml:4:", StringComparison.Ordinal) && m.Contains("out of range", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("bad.yaml:5:", StringComparison.Ordinal) && m.Contains("'blur' is not one of", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task A_job_with_a_bad_product_stops_before_any_image_with_one_clear_reason()
+    [Theory]
+    [InlineData("product: p\nrois: [\n", "p.yaml:", "YAML:")]
+    [InlineData("product: p\ngolden: nowhere.png\nrois:\n  - {name: a, w: 4, h: 4, check: intensity}\n", "p.yaml:2:9", "nowhere.png does not exist")]
+    [InlineData("product: p\nrois:\n  - {name: a, w: 4, h: 4, check: intensity}\n  - {name: a, w: 4, h: 4, check: edges}\n", "p.yaml:4:12", "ROI name 'a' is used twice")]
+    [InlineData("product: p\nrois:\n  - {name: a, w: 4, h: 4, check: dif}\n", "p.yaml:3:34", "'dif' is not one of template, diff, intensity, edges (did you mean 'diff'?)")]
+    [InlineData("product: p\ngolden: g.png\nrois:\n  - {name: a, x: 30, w: 40, h: 4, check: intensity}\n", "p.yaml:", "ROI 'a' (x=30 y=0 w=40 h=4) is not inside the 64x48 golden image")]
+    [InlineData("product: p\ngolden: g.png\nrois:\n  - {name: a, w: 4, h: 4, check: diff, golden: junk.png}\n", "p.yaml:4:48", "golden image: read")]
+    public void Validation_reports_product_mistakes_at_their_place_before_anything_runs(string product, string place, string message)
     {
         using var h = new Harness();
         Directory.CreateDirectory(h.Path_("in"));
-        File.WriteAllText(h.Path_("p.yaml"), "product: p\nrois: []\nbogus: 1\n");
-        var result = await h.RunYamlAsync("""
+        using (var golden = Image.Create(64, 48)) h.Save(golden, "g.png");
+        File.WriteAllText(h.Path_("junk.png"), "not an image");
+        File.WriteAllText(h.Path_("p.yaml"), product);
+        var job = h.Path_("job.yaml");
+        File.WriteAllText(job, """
             job: bad-product
             stages:
               images: {type: files.list, root: in}
@@ -48,9 +57,38 @@ public class ProductAndDeepPcbTests(ITestOutputHelper output)
               join: {type: roi.join}
               verdict: {type: verdict}
             """);
-        Assert.Equal(RunOutcome.Failed, result.Outcome);
-        Assert.Contains("stage 'rois' could not start", result.Error);
-        Assert.Contains("p.yaml:3:1: unknown key 'bogus' in the product", result.Error);
+        // What `validate` does: load and compile; every problem is a located diagnostic (the CLI prints them, exit 2).
+        var error = Assert.Throws<JobInvalidException>(() => Core.Graph.GraphCompiler.Compile(new JobLoader(Harness.Registry()).Load(job)));
+        var lines = error.Diagnostics.Select(d => d.ToString()).ToList();
+        output.WriteLine(string.Join("\n", lines));
+        var line = Assert.Single(lines);
+        Assert.Contains("job.yaml:5:", line);                              // the product key in the job...
+        Assert.Contains(place, line);                                      // ...and the place in the product file
+        Assert.Contains(message, line);
+        Assert.DoesNotContain('\n', line);
+    }
+
+    [Fact]
+    public void Inline_rois_are_validated_too()
+    {
+        var yaml = """
+            job: inline
+            stages:
+              images: {type: files.list, root: .}
+              load: {type: image.load}
+              rois:
+                type: roi.fanout
+                rois:
+                  - {name: a, w: 4, h: 4, check: intensity, edges: {min_density: 0}}
+                  - {name: a, w: 4, h: 4, check: edges}
+              check: {type: roi.check}
+              join: {type: roi.join}
+              verdict: {type: verdict}
+            """;
+        var error = Assert.Throws<JobInvalidException>(() => new JobLoader(Harness.Registry()).Parse(yaml, Path.Combine(Path.GetTempPath(), "inline.yaml")));
+        var lines = error.Diagnostics.Select(d => d.ToString()).ToList();
+        Assert.Contains(lines, l => l.Contains(":8:", StringComparison.Ordinal) && l.Contains("'edges:' holds parameters of the edges check, but the check is intensity", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("ROI name 'a' is used twice", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -73,7 +111,7 @@ public class ProductAndDeepPcbTests(ITestOutputHelper output)
             stages:
               pairs: {type: deeppcb.pairs, root: .}
               load: {type: image.load, mode: grayscale}
-              tiles: {type: roi.fanout, tile: 64, check: diff, register: 8}
+              tiles: {type: roi.fanout, tile: 64, check: diff, register: 8, diff: {copper: bright}}
               check: {type: roi.check}
               join: {type: roi.join}
               verdict: {type: verdict}
@@ -87,7 +125,15 @@ public class ProductAndDeepPcbTests(ITestOutputHelper output)
         var failed = rois.Where(r => r.GetProperty("status").GetString() != "pass").Select(r => r.GetProperty("name").GetString()).ToList();
         Assert.Equal(["tile_r02c02"], failed);                           // (150,140) lies in column 2, row 2
         var score = JsonDocument.Parse(File.ReadAllText(Path.Combine(h.Out, "deeppcb-score.json"))).RootElement;
-        Assert.Equal(1.0, score.GetProperty("box_recall").GetDouble());
+        Assert.Equal(1.0, score.GetProperty("agnostic").GetProperty("recall").GetDouble());
+        Assert.Equal("copper", board.GetProperty("defects")[0].GetProperty("type").GetString());
+        Assert.StartsWith("150,140,", File.ReadAllText(Path.Combine(h.Out, "submission", "1.txt")));
+        // The report's section: the protocol's table and the confusion matrix, included by report.html.
+        var section = File.ReadAllText(Path.Combine(h.Out, "report-sections", "deeppcb.html"));
+        Assert.Contains("<h2>DeepPCB scores</h2>", section);
+        Assert.Contains("<td>class-agnostic</td><td>1.000</td><td>1.000</td>", section);
+        var html = QcPipeline.Telemetry.RunReportWriter.Render(result, null);
+        Assert.Contains("<h2>DeepPCB scores</h2>", html);
     }
 
     [SharedDataFact("pcb/deeppcb/PCBData/pairs.txt")]
@@ -98,19 +144,29 @@ public class ProductAndDeepPcbTests(ITestOutputHelper output)
         var result = await h.RunFileAsync(Path.Combine(Checkout.Root, "pipelines", "deeppcb.yaml"), n => n == "DEEPPCB_DIR" ? root : null);
         Assert.Equal(RunOutcome.Succeeded, result.Outcome);
         Assert.True(result.CountsAddUp);
-        var score = JsonSerializer.Deserialize<DeepPcbScore>(File.ReadAllText(Path.Combine(h.Out, "deeppcb-score.json")),
-            new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })!;
+        var score = JsonSerializer.Deserialize<DeepPcbScore>(File.ReadAllText(Path.Combine(h.Out, "deeppcb-score.json")), DeepPcbScoreSink.Json)!;
         output.WriteLine(score.ToString());
         var pairs = DeepPcbPairs.Read(Path.Combine(root, "pairs.txt"));
         Assert.Equal(pairs.Count, score.Boards);
         Assert.Equal(0, score.ErrorRois);
         Assert.Equal(pairs.Count, h.Results().Count);
+        Assert.Equal(pairs.Count, Directory.GetFiles(Path.Combine(h.Out, "submission"), "*.txt").Length);
         // The stages run the same algorithm as the library's evaluation: the same figures, to the count.
         var reference = DeepPcbEvaluation.Run(Path.Combine(root, "pairs.txt"), DeepPcbEvaluation.TunedInspector(), workers: 2);
         output.WriteLine(reference.ToString());
-        Assert.Equal(reference.Metrics.RoiRecall, score.RoiRecall, 9);
-        Assert.Equal(reference.Metrics.RoiPrecision, score.RoiPrecision, 9);
-        Assert.Equal(reference.Metrics.BoxRecall, score.BoxRecall, 9);
-        Assert.True(score.BoxRecall >= 0.90, score.ToString());
+        Assert.Equal(reference.Scores.Agnostic, score.Agnostic);
+        Assert.Equal(reference.Scores.Typed, score.Typed);
+        Assert.Equal(reference.Rois.Recall, score.RoiRecall, 9);
+        // ROI statuses agree with the image's defects: a ROI failed exactly when one of them overlaps it.
+        foreach (var board in h.Results())
+        {
+            var boxes = board.GetProperty("defects").EnumerateArray().Select(d => d.GetProperty("box").EnumerateArray().Select(v => v.GetInt32()).ToArray())
+                .Select(b => new QcPipeline.Vision.PixelBox(b[0], b[1], b[2] - b[0], b[3] - b[1])).ToList();
+            foreach (var roi in board.GetProperty("rois").EnumerateArray())
+            {
+                var box = new QcPipeline.Vision.PixelBox(roi.GetProperty("x").GetInt32(), roi.GetProperty("y").GetInt32(), roi.GetProperty("w").GetInt32(), roi.GetProperty("h").GetInt32());
+                Assert.Equal(boxes.Any(b => b.Overlaps(box)), roi.GetProperty("status").GetString() == "fail");
+            }
+        }
     }
 }

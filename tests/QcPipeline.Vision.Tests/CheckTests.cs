@@ -31,7 +31,7 @@ public class CheckTests
         var result = new TemplateCheck(new TemplateParameters()).Run(test, golden, Roi);
         Assert.False(result.Passed);
         Assert.True(result.Score < 0.8, result.Reason);
-        Assert.Equal(Roi, Assert.Single(result.Defects));
+        Assert.Equal(Roi, Assert.Single(result.Defects).Box);
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public class CheckTests
         test.DrawRectangle(new PixelBox(95, 75, 9, 7), Rgb.White, -1);
         var result = new DiffCheck(new DiffParameters { BlurKernel = 0 }).Run(test, golden, Roi);
         Assert.False(result.Passed);
-        Assert.Equal(new PixelBox(95, 75, 9, 7), Assert.Single(result.Defects));
+        Assert.Equal(new PixelBox(95, 75, 9, 7), Assert.Single(result.Defects).Box);
         Assert.Equal(63, result.Score);
     }
 
@@ -67,7 +67,7 @@ public class CheckTests
         Assert.True(unaligned.Defects.Count > 1, "without alignment the shifted edges show up");
         var aligned = new DiffCheck(new DiffParameters { MaxShift = 5 }).Run(test, golden, Roi);
         Assert.Equal((4.0, -3.0), (aligned.Measures["dx"], aligned.Measures["dy"]));
-        var blob = Assert.Single(aligned.Defects);
+        var blob = Assert.Single(aligned.Defects).Box;
         // Boxes are in test-image pixels (where the defect is, and how DeepPCB annotates), whatever the shift.
         Assert.Equal(new PixelBox(60, 45, 8, 8), blob);
     }
@@ -89,7 +89,7 @@ public class CheckTests
         using var test = Fixtures.Pattern(160, 120, 0, 0);
         test.DrawRectangle(new PixelBox(80, 60, 10, 12), new Rgb(0, 0, 0), -1); // cut the vertical bar
         var result = new DiffCheck(new DiffParameters()).Run(test, golden, Roi);
-        Assert.Equal(new PixelBox(80, 60, 10, 12), Assert.Single(result.Defects));
+        Assert.Equal(new PixelBox(80, 60, 10, 12), Assert.Single(result.Defects).Box);
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public class CheckTests
         test.DrawRectangle(new PixelBox(95, 75, 9, 7), Rgb.White, -1);
         var check = new DiffCheck(new DiffParameters { BlurKernel = 0 });
         var boxes = new PixelBox[200];
-        Parallel.For(0, boxes.Length, i => boxes[i] = Assert.Single(check.Run(test, golden, Roi).Defects));
+        Parallel.For(0, boxes.Length, i => boxes[i] = Assert.Single(check.Run(test, golden, Roi).Defects).Box);
         Assert.All(boxes, b => Assert.Equal(new PixelBox(95, 75, 9, 7), b));
     }
 }

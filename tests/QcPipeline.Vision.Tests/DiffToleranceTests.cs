@@ -19,7 +19,7 @@ public class DiffToleranceTests
         Assert.True(new DiffCheck(plain with { Tolerance = 1 }).Run(test, golden, Whole).Passed);
         test.DrawRectangle(new PixelBox(130, 20, 8, 8), Rgb.White, -1);
         var found = new DiffCheck(plain with { Tolerance = 1 }).Run(test, golden, Whole);
-        Assert.Equal(new PixelBox(130, 20, 8, 8), Assert.Single(found.Defects));
+        Assert.Equal(new PixelBox(130, 20, 8, 8), Assert.Single(found.Defects).Box);
     }
 
     [Fact]

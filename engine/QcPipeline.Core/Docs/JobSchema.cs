@@ -12,6 +12,7 @@ namespace QcPipeline.Core.Docs;
 /// </summary>
 public static class JobSchema
 {
+    /// <summary>The schema as indented JSON.</summary>
     public static string Generate(StageRegistry registry)
     {
         var root = Section(typeof(JobOptions));

@@ -9,6 +9,7 @@ namespace QcPipeline.Core.Docs;
 /// printed by `qcpipeline stages` and written into the README.</summary>
 public static class StageReference
 {
+    /// <summary>The reference as Markdown tables (the README's).</summary>
     public static string Markdown(StageRegistry registry)
     {
         var sb = new StringBuilder();
@@ -35,6 +36,7 @@ public static class StageReference
         return sb.ToString();
     }
 
+    /// <summary>The reference as plain text (`qcpipeline stages`).</summary>
     public static string Text(StageRegistry registry)
     {
         var sb = new StringBuilder();

@@ -18,6 +18,7 @@ public static class GraphCompiler
     /// <summary>…and at least this many.</summary>
     public const int MinCapacity = 16;
 
+    /// <summary>Compiles a loaded job; throws <see cref="JobInvalidException"/> with every problem found.</summary>
     public static PipelineGraph Compile(JobDefinition job)
     {
         var diags = new DiagnosticBag();

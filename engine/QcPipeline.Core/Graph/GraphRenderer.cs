@@ -5,6 +5,7 @@ namespace QcPipeline.Core.Graph;
 /// <summary>Draws a compiled graph as Mermaid or Graphviz DOT: each block with its parallelism and capacity.</summary>
 public static class GraphRenderer
 {
+    /// <summary>The graph as a Mermaid flowchart.</summary>
     public static string Mermaid(PipelineGraph g)
     {
         var sb = new StringBuilder("flowchart LR\n");
@@ -16,6 +17,7 @@ public static class GraphRenderer
         return sb.ToString();
     }
 
+    /// <summary>The graph in Graphviz DOT.</summary>
     public static string Dot(PipelineGraph g)
     {
         var sb = new StringBuilder($"digraph \"{g.Job.Name}\" {{\n  rankdir=LR;\n  node [shape=box];\n");

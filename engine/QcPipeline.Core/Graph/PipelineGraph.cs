@@ -9,10 +9,15 @@ public sealed class GraphNode
 {
     internal GraphNode(StageDefinition definition) => Definition = definition;
 
+    /// <summary>The stage as the job defines it.</summary>
     public StageDefinition Definition { get; }
+    /// <summary>The stage's name in the job.</summary>
     public string Name => Definition.Name;
+    /// <summary>The stage's type.</summary>
     public StageDescriptor Descriptor => Definition.Descriptor!;
+    /// <summary>The stages this one reads from.</summary>
     public List<GraphNode> Upstream { get; } = [];
+    /// <summary>The stages that read this one's output.</summary>
     public List<GraphNode> Downstream { get; } = [];
 
     /// <summary>The stage's workers ("auto" resolved to the stage's upper bound); for pooled stages, the pool size.</summary>
@@ -25,6 +30,7 @@ public sealed class GraphNode
     /// <summary>BoundedCapacity of the stage's input queue.</summary>
     public int Capacity { get; internal set; }
 
+    /// <summary>True when the job asked for "workers: auto".</summary>
     public bool WorkersAuto => Definition.Common.Workers.IsAuto;
 
     /// <summary>How each item is executed (retries, timeout): a Polly pipeline built by the compiler.</summary>
@@ -36,6 +42,7 @@ public sealed class PipelineGraph
 {
     internal PipelineGraph(JobDefinition job, IReadOnlyList<GraphNode> nodes) { Job = job; Nodes = nodes; }
 
+    /// <summary>The job it was compiled from.</summary>
     public JobDefinition Job { get; }
 
     /// <summary>The stages in file order.</summary>

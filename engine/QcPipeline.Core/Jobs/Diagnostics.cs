@@ -5,15 +5,20 @@ namespace QcPipeline.Core.Jobs;
 /// <summary>Where a problem is: a file position (FILE:LINE:COL) or a label such as "--set stages.x.workers".</summary>
 public readonly record struct SourceLocation(string File, int Line, int Column, string? Label = null)
 {
+    /// <summary>A place in a file, from YamlDotNet's mark.</summary>
     public static SourceLocation At(string file, Mark mark) => new(file, (int)mark.Line, (int)mark.Column);
+    /// <summary>A place named by a label (e.g. a --set override).</summary>
     public static SourceLocation Of(string label) => new("", 0, 0, label);
+    /// <summary>The same place, <paramref name="columns"/> further right.</summary>
     public SourceLocation Offset(int columns) => this with { Column = Column + columns };
+    /// <summary>"FILE:LINE:COL", or the label.</summary>
     public override string ToString() => Label ?? (Line > 0 ? $"{File}:{Line}:{Column}" : File);
 }
 
 /// <summary>One problem with a job, printed as one line: "FILE:LINE:COL: message".</summary>
 public sealed record Diagnostic(SourceLocation Location, string Message)
 {
+    /// <summary>"FILE:LINE:COL: message".</summary>
     public override string ToString() => $"{Location}: {Message}";
 }
 
@@ -21,8 +26,11 @@ public sealed record Diagnostic(SourceLocation Location, string Message)
 public sealed class DiagnosticBag
 {
     private readonly List<Diagnostic> _items = [];
+    /// <summary>The problems, in the order found.</summary>
     public IReadOnlyList<Diagnostic> Items => _items;
+    /// <summary>True when there is at least one.</summary>
     public bool HasErrors => _items.Count > 0;
+    /// <summary>Adds a problem at a place.</summary>
     public void Add(SourceLocation where, string message) => _items.Add(new Diagnostic(where, message));
 
     /// <summary>Sorted by position, so the output reads top to bottom like the file.</summary>
@@ -35,5 +43,6 @@ public sealed class DiagnosticBag
 public sealed class JobInvalidException(IReadOnlyList<Diagnostic> diagnostics)
     : Exception(string.Join(Environment.NewLine, diagnostics))
 {
+    /// <summary>Every problem, sorted by place.</summary>
     public IReadOnlyList<Diagnostic> Diagnostics { get; } = diagnostics;
 }

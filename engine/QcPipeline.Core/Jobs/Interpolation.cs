@@ -10,6 +10,7 @@ namespace QcPipeline.Core.Jobs;
 /// </summary>
 public static class Interpolation
 {
+    /// <summary>Expands every scalar under <paramref name="root"/>; problems go to <paramref name="error"/> with their column offset.</summary>
     public static void Apply(YamlNode root, Func<string, string?> lookup, Action<YamlNode, int, string> error)
     {
         foreach (var node in root.AllNodes.OfType<YamlScalarNode>().ToList())
@@ -20,6 +21,7 @@ public static class Interpolation
         }
     }
 
+    /// <summary>Expands one text; problems go to <paramref name="error"/> with their offset.</summary>
     public static string Expand(string text, Func<string, string?> lookup, Action<int, string> error)
     {
         var sb = new StringBuilder(text.Length);

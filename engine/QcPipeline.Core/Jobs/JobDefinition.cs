@@ -6,10 +6,15 @@ namespace QcPipeline.Core.Jobs;
 /// <summary>A job as read from its file: checked options, ready for the graph compiler.</summary>
 public sealed class JobDefinition
 {
+    /// <summary>The job file (absolute).</summary>
     public required string File { get; init; }
+    /// <summary>The folder of the job file (relative paths start here).</summary>
     public required string Directory { get; init; }
+    /// <summary>The job's own keys.</summary>
     public required JobOptions Options { get; init; }
+    /// <summary>The named connections, bound to their options classes.</summary>
     public required IReadOnlyDictionary<string, object> Connections { get; init; }
+    /// <summary>The stages, in file order.</summary>
     public required IReadOnlyList<StageDefinition> Stages { get; init; }
 
     /// <summary>Where each option was written (for problems found after binding).</summary>
@@ -23,17 +28,25 @@ public sealed class JobDefinition
     /// machine that loads it resolves both from its own environment.</summary>
     public string Document { get; init; } = "";
 
+    /// <summary>The job's name.</summary>
     public string Name => Options.Job;
 }
 
 /// <summary>One stage of a job: its common keys, its type's options, and where it was written.</summary>
 public sealed class StageDefinition
 {
+    /// <summary>The stage's name (its key under stages:).</summary>
     public required string Name { get; init; }
+    /// <summary>Its type, or null when the type is unknown (already reported).</summary>
     public required StageDescriptor? Descriptor { get; init; }
+    /// <summary>The keys every stage has.</summary>
     public required CommonStageOptions Common { get; init; }
+    /// <summary>Its type's own options, bound.</summary>
     public required object Options { get; init; }
+    /// <summary>Where the stage is written.</summary>
     public required SourceLocation Location { get; init; }
+    /// <summary>Where its from: is written (else the stage).</summary>
     public required SourceLocation FromLocation { get; init; }
+    /// <summary>Its type name as written.</summary>
     public string Type => Common.Type;
 }

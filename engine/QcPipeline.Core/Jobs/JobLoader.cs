@@ -13,22 +13,46 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
 {
     private readonly Func<string, string?> _env = environment ?? Environment.GetEnvironmentVariable;
 
+    /// <summary>Reads and checks a job file; throws <see cref="JobInvalidException"/> with every problem.</summary>
     public JobDefinition Load(string path, IReadOnlyList<string>? overrides = null)
     {
         var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new JobInvalidException([new Diagnostic(SourceLocation.Of(path), "is a folder, not a job file (name a .yaml file in it)")]);
         if (!File.Exists(full))
             throw new JobInvalidException([new Diagnostic(SourceLocation.Of(path), "no such job file")]);
-        return Parse(File.ReadAllText(full), full, overrides);
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(full); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new JobInvalidException([new Diagnostic(SourceLocation.Of(path), $"the job file cannot be read: {e.Message}")]);
+        }
+        return Parse(bytes, full, overrides);
     }
 
+    /// <summary>Reads and checks a job file's bytes as if they were <paramref name="file"/>: they must be UTF-8.</summary>
+    public JobDefinition Parse(byte[] bytes, string file, IReadOnlyList<string>? overrides = null)
+    {
+        var diags = new DiagnosticBag();
+        var text = YamlReader.Decode(bytes, DisplayName(file), diags);
+        if (text is null) throw new JobInvalidException(diags.Sorted().ToList());
+        return Parse(text, file, overrides);
+    }
+
+    // Diagnostics name the file as the user would: relative to the current folder when it is below it.
+    private static string DisplayName(string file)
+    {
+        var display = Path.GetRelativePath(Environment.CurrentDirectory, file);
+        return display.StartsWith("..", StringComparison.Ordinal) ? file : display;
+    }
+
+    /// <summary>Reads and checks job text as if it were <paramref name="file"/>.</summary>
     public JobDefinition Parse(string yaml, string file, IReadOnlyList<string>? overrides = null)
     {
         var diags = new DiagnosticBag();
-        var display = Path.GetRelativePath(Environment.CurrentDirectory, file);
-        if (display.StartsWith("..", StringComparison.Ordinal)) display = file;
-        var ctx = new BindContext(display, Path.GetDirectoryName(Path.GetFullPath(file))!, diags);
+        var ctx = new BindContext(DisplayName(file), Path.GetDirectoryName(Path.GetFullPath(file))!, diags);
 
-        var root = ReadYaml(yaml, ctx);
+        var root = YamlReader.ReadJob(yaml, ctx);
         if (root is null) throw new JobInvalidException(diags.Sorted().ToList());
 
         foreach (var o in overrides ?? []) ApplyOverride(root, o, ctx);
@@ -68,92 +92,6 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
         };
     }
 
-    private static YamlMappingNode? ReadYaml(string yaml, BindContext ctx)
-    {
-        var stream = new YamlStream();
-        var parser = new TrackingParser(new Parser(new StringReader(yaml)));
-        try { stream.Load(parser); }
-        catch (YamlException e)
-        {
-            var msg = FirstLine(e.InnerException is YamlException inner ? inner.Message : e.Message);
-            // YamlDotNet places some errors poorly: a tab in the indentation at the mapping's start, an unclosed
-            // [ or { at the end of the file. Point at the tab, or at the bracket left open.
-            var where = SourceLocation.At(ctx.File, e.Start);
-            if (msg.Contains("tab", StringComparison.Ordinal) && FirstIndentTab(yaml) is var (line, col)) where = new SourceLocation(ctx.File, line, col);
-            else if (msg.StartsWith("While parsing a flow", StringComparison.Ordinal) && parser.OpenFlow is { } open) where = SourceLocation.At(ctx.File, open);
-            ctx.Diagnostics.Add(where, "YAML: " + msg);
-            return null;
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
-        {
-            // YamlDotNet's scanner throws these (with no position) on some malformed input, e.g. a flow
-            // mapping left open before the next line; report where parsing last succeeded.
-            ctx.Diagnostics.Add(SourceLocation.At(ctx.File, parser.OpenFlow ?? parser.LastGood), parser.OpenFlow is null
-                ? "YAML: cannot be read after this point (is a quote left open?)"
-                : "YAML: this { } or [ ] is not closed, or holds something that cannot be read");
-            return null;
-        }
-        if (stream.Documents.Count == 0)
-        {
-            ctx.Diagnostics.Add(new SourceLocation(ctx.File, 1, 1), "the job file is empty");
-            return null;
-        }
-        if (stream.Documents.Count > 1)
-            ctx.Diagnostics.Add(SourceLocation.At(ctx.File, stream.Documents[1].RootNode.Start), "a job file holds one YAML document");
-        if (stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            ctx.Error(stream.Documents[0].RootNode, "a job is a mapping with job:, connections: and stages:");
-            return null;
-        }
-        return root;
-    }
-
-    /// <summary>Remembers where the last YAML event ended, to locate errors that YamlDotNet throws without a position.</summary>
-    private sealed class TrackingParser(IParser inner) : IParser
-    {
-        public Mark LastGood { get; private set; } = new(0, 1, 1);
-        public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
-
-        private readonly Stack<(Mark Start, bool Flow)> _open = new();
-
-        /// <summary>Where the innermost collection written in flow style ({ } or [ ]) that is still open begins.</summary>
-        public Mark? OpenFlow => _open.Count > 0 && _open.Peek().Flow ? _open.Peek().Start : null;
-
-        public bool MoveNext()
-        {
-            var more = inner.MoveNext();
-            switch (inner.Current)
-            {
-                case YamlDotNet.Core.Events.MappingStart m: _open.Push((m.Start, m.Style == YamlDotNet.Core.Events.MappingStyle.Flow)); break;
-                case YamlDotNet.Core.Events.SequenceStart q: _open.Push((q.Start, q.Style == YamlDotNet.Core.Events.SequenceStyle.Flow)); break;
-                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd when _open.Count > 0: _open.Pop(); break;
-            }
-            if (inner.Current is { } e) LastGood = e.End;
-            return more;
-        }
-    }
-
-    private static (int Line, int Column)? FirstIndentTab(string yaml)
-    {
-        var lines = yaml.Split('\n');
-        for (var i = 0; i < lines.Length; i++)
-        {
-            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
-            var tab = lines[i].IndexOf('\t');
-            if (tab >= 0 && tab < indent) return (i + 1, tab + 1);
-        }
-        return null;
-    }
-
-    private static string FirstLine(string s)
-    {
-        var i = s.IndexOfAny(['\r', '\n']);
-        var line = i < 0 ? s : s[..i];
-        // YamlDotNet prefixes "(Line: 3, Col: 5, Idx: 20) - (…): "; the location is printed already.
-        var cut = line.LastIndexOf("): ", StringComparison.Ordinal);
-        return cut >= 0 ? line[(cut + 3)..] : line;
-    }
-
     /// <summary>--set a.b.c=value: sets (or adds) the value at that path; the value is read as YAML.</summary>
     private static void ApplyOverride(YamlMappingNode root, string assignment, BindContext ctx)
     {
@@ -162,14 +100,12 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
         if (eq <= 0) { ctx.Diagnostics.Add(label, "write --set PATH=VALUE, e.g. --set stages.fetch.workers=16"); return; }
         var keys = assignment[..eq].Split('.');
         var valueText = assignment[(eq + 1)..];
-        YamlNode value;
-        try
+        // The value is YAML, like the file: a list is [a, b]. What is not valid YAML is refused, not taken as text.
+        if (YamlReader.ReadValue(valueText, out var problem) is not { } value)
         {
-            var s = new YamlStream();
-            s.Load(new StringReader("v: " + valueText));
-            value = ((YamlMappingNode)s.Documents[0].RootNode).Children[new YamlScalarNode("v")];
+            ctx.Diagnostics.Add(label, $"the value '{valueText}' is not valid YAML ({problem}); quote it to mean text, e.g. --set '{assignment[..eq]}=\"{valueText}\"'");
+            return;
         }
-        catch (YamlException) { value = new YamlScalarNode(valueText); }
         foreach (var n in value.AllNodes) ctx.Overrides[n] = label;
 
         var map = root;
@@ -215,7 +151,7 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
         if (node is not YamlMappingNode map) { ctx.Error(node, "connections: is a mapping of names to connections"); return result; }
         foreach (var (k, v) in map.Children)
         {
-            var name = ((YamlScalarNode)k).Value ?? "";
+            if (k is not YamlScalarNode { Value: { } name }) { ctx.Error(k, "a connection's name must be plain text"); continue; }
             if (v is not YamlMappingNode body) { ctx.Error(v, $"connection '{name}' must be a mapping with a type"); continue; }
             var typeNode = ValueOf(body, "type") as YamlScalarNode;
             var typeName = typeNode?.Value ?? "";
@@ -243,7 +179,7 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
         }
         foreach (var (k, v) in map.Children)
         {
-            var name = ((YamlScalarNode)k).Value ?? "";
+            if (k is not YamlScalarNode { Value: { } name }) { ctx.Error(k, "a stage's name must be plain text"); continue; }
             if (v is not YamlMappingNode body) { ctx.Error(v, $"stage '{name}' must be a mapping with a type"); continue; }
             var typeNode = ValueOf(body, "type") as YamlScalarNode;
             var descriptor = typeNode?.Value is { } t ? registry.Find(t) : null;

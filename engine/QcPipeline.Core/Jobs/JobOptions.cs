@@ -5,37 +5,50 @@ namespace QcPipeline.Core.Jobs;
 /// <summary>Where a run writes its files.</summary>
 public sealed class OutputOptions
 {
+    /// <summary>The output folder. Default: out/JOB-TIME under the current folder; --out overrides it.</summary>
     [Option("The output folder. Default: out/JOB-TIME under the current folder; --out overrides it.", IsPath = true)]
     public string Dir { get; init; } = "";
 
+    /// <summary>Write report.html, a self-contained run report, into the output folder.</summary>
     [Option("Write report.html, a self-contained run report, into the output folder.")]
     public bool Report { get; init; } = true;
 
+    /// <summary>Per-item timings kept for the report's timeline, at most (0: none); a longer run keeps a sample of whole items spread over the run, so memory stays flat.</summary>
     [Option("Per-item timings kept for the report's timeline, at most (0: none); a longer run keeps a sample of whole items spread over the run, so memory stays flat.", Min = 0, Max = 10_000_000)]
-    public int TimelineLimit { get; init; } = 200_000;
+    public int TimelineLimit { get; init; } = DefaultTimelineLimit;
+
+    /// <summary>Enough for every item of a 10k-photo site at four stages; a longer run keeps a sample of that size.</summary>
+    public const int DefaultTimelineLimit = 50_000;
 }
 
 /// <summary>Traces and metrics (OpenTelemetry). The standard OTEL_* variables apply where these are unset.</summary>
 public sealed class TelemetryOptions
 {
+    /// <summary>Record a span per item per stage.</summary>
     [Option("Record a span per item per stage.")]
     public bool Traces { get; init; } = true;
 
+    /// <summary>Export metrics (items, latency, queues, connections, bytes) with the traces.</summary>
     [Option("Export metrics (items, latency, queues, connections, bytes) with the traces.")]
     public bool Metrics { get; init; } = true;
 
+    /// <summary>OTLP endpoint, e.g. http://localhost:4317 (gRPC) or http://localhost:4318 (HTTP). Default: OTEL_EXPORTER_OTLP_ENDPOINT; unset: no export.</summary>
     [Option("OTLP endpoint, e.g. http://localhost:4317 (gRPC) or http://localhost:4318 (HTTP). Default: OTEL_EXPORTER_OTLP_ENDPOINT; unset: no export.")]
     public string Endpoint { get; init; } = "";
 
+    /// <summary>OTLP protocol. Default: OTEL_EXPORTER_OTLP_PROTOCOL, else grpc.</summary>
     [Option("OTLP protocol. Default: OTEL_EXPORTER_OTLP_PROTOCOL, else grpc.", Allowed = ["", "grpc", "http/protobuf"])]
     public string Protocol { get; init; } = "";
 
+    /// <summary>Service name in traces. Default: OTEL_SERVICE_NAME, else qcpipeline.</summary>
     [Option("Service name in traces. Default: OTEL_SERVICE_NAME, else qcpipeline.")]
     public string ServiceName { get; init; } = "";
 
+    /// <summary>Share of items whose spans are kept (failed items are always kept).</summary>
     [Option("Share of items whose spans are kept (failed items are always kept).", Min = 0, Max = 1)]
     public double SampleRatio { get; init; } = 1.0;
 
+    /// <summary>Also write the run's trace as Jaeger JSON to this file (Jaeger UI opens it offline).</summary>
     [Option("Also write the run's trace as Jaeger JSON to this file (Jaeger UI opens it offline).", IsPath = true)]
     public string TraceFile { get; init; } = "";
 }
@@ -43,21 +56,27 @@ public sealed class TelemetryOptions
 /// <summary>The top of a job file, beside its `connections` and `stages`.</summary>
 public sealed class JobOptions : IValidatedOptions
 {
+    /// <summary>The job's name: output folders, traces and reports carry it.</summary>
     [Option("The job's name: output folders, traces and reports carry it.", Required = true)]
     public string Job { get; init; } = "";
 
+    /// <summary>What the job does.</summary>
     [Option("What the job does.")]
     public string Description { get; init; } = "";
 
+    /// <summary>Failed items allowed before the run counts as failed (exit 1): a count like 10, or a share like 5%.</summary>
     [Option("Failed items allowed before the run counts as failed (exit 1): a count like 10, or a share like 5%.")]
     public string ErrorBudget { get; init; } = "0";
 
+    /// <summary>After Ctrl+C, how long items already being processed may take to finish before they are abandoned.</summary>
     [Option("After Ctrl+C, how long items already being processed may take to finish before they are abandoned.")]
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Output files.</summary>
     [Option("Output files.")]
     public OutputOptions Outputs { get; init; } = new();
 
+    /// <summary>Traces and metrics.</summary>
     [Option("Traces and metrics.")]
     public TelemetryOptions Telemetry { get; init; } = new();
 

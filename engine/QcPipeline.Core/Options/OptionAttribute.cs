@@ -9,6 +9,7 @@ namespace QcPipeline.Core.Options;
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class OptionAttribute(string doc) : Attribute
 {
+    /// <summary>What the option does (shown in docs and the schema).</summary>
     public string Doc { get; } = doc;
 
     /// <summary>Inclusive lower bound for numbers (NaN: none).</summary>
@@ -40,5 +41,6 @@ public sealed class OptionAttribute(string doc) : Attribute
 [AttributeUsage(AttributeTargets.Class)]
 public sealed class OptionsDocAttribute(string doc) : Attribute
 {
+    /// <summary>What the section is for.</summary>
     public string Doc { get; } = doc;
 }

@@ -7,8 +7,11 @@ namespace QcPipeline.Core.Options;
 /// <summary>What binding needs from its surroundings: where nodes are, where relative paths start.</summary>
 public sealed class BindContext(string file, string baseDirectory, DiagnosticBag diagnostics)
 {
+    /// <summary>The file name diagnostics show.</summary>
     public string File { get; } = file;
+    /// <summary>Where relative paths start.</summary>
     public string BaseDirectory { get; } = baseDirectory;
+    /// <summary>Where problems go.</summary>
     public DiagnosticBag Diagnostics { get; } = diagnostics;
 
     /// <summary>Nodes made by --set have no file position; they are named by their override instead.</summary>
@@ -17,9 +20,11 @@ public sealed class BindContext(string file, string baseDirectory, DiagnosticBag
     /// <summary>Resolves a named connection (see <see cref="ConnectionTypeAttribute"/>); null if unknown.</summary>
     public Func<string, Type, SourceLocation, object?>? ResolveConnection { get; set; }
 
+    /// <summary>Where a node was written (or which --set made it).</summary>
     public SourceLocation Locate(YamlNode node) =>
         Overrides.TryGetValue(node, out var loc) ? loc : SourceLocation.At(File, node.Start);
 
+    /// <summary>A problem at a node.</summary>
     public void Error(YamlNode node, string message) => Diagnostics.Add(Locate(node), message);
 
     /// <summary>Values whose ${VAR} could not be expanded: already reported, so not checked again (no follow-on errors).</summary>
@@ -33,7 +38,9 @@ public sealed class BindContext(string file, string baseDirectory, DiagnosticBag
 [AttributeUsage(AttributeTargets.Class)]
 public sealed class ConnectionTypeAttribute(string name, string doc) : Attribute
 {
+    /// <summary>The type name in YAML.</summary>
     public string Name { get; } = name;
+    /// <summary>What it connects to.</summary>
     public string Doc { get; } = doc;
 }
 
@@ -86,6 +93,7 @@ public static class OptionBinder
         return target;
     }
 
+    /// <summary>Binds <paramref name="map"/> to a new <typeparamref name="T"/>.</summary>
     public static T Bind<T>(YamlMappingNode map, BindContext ctx, string where) where T : class =>
         (T)Bind(typeof(T), map, ctx, where);
 
@@ -236,6 +244,7 @@ public static class OptionBinder
 /// <summary>"did you mean" for misspelt names.</summary>
 public static class Suggest
 {
+    /// <summary>" (did you mean 'x'?)" for the nearest candidate, or empty.</summary>
     public static string DidYouMean(string given, IEnumerable<string> candidates)
     {
         var best = candidates.Select(c => (c, d: Distance(given, c))).OrderBy(x => x.d).FirstOrDefault();

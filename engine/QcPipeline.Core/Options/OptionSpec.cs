@@ -21,12 +21,19 @@ public sealed class OptionSpec
         Default = defaultValue;
     }
 
+    /// <summary>The property that holds it.</summary>
     public PropertyInfo Property { get; }
+    /// <summary>Its declaration.</summary>
     public OptionAttribute Attribute { get; }
+    /// <summary>Its YAML name.</summary>
     public string Name { get; }
+    /// <summary>Its type.</summary>
     public Type Type => Property.PropertyType;
+    /// <summary>Its default value.</summary>
     public object? Default { get; }
+    /// <summary>What it does.</summary>
     public string Doc => Attribute.Doc;
+    /// <summary>True when the job must give it.</summary>
     public bool Required => Attribute.Required;
 
     /// <summary>The declared options of a section class, in declaration order.</summary>
@@ -72,6 +79,7 @@ public sealed class OptionSpec
     /// <summary>The default as it would be written in YAML (empty when there is none worth showing).</summary>
     public string DefaultText => FormatValue(Default);
 
+    /// <summary>A value as YAML would write it (secrets never).</summary>
     public static string FormatValue(object? v) => v switch
     {
         null => "",
@@ -116,6 +124,7 @@ public sealed class OptionSpec
         }
     }
 
+    /// <summary>A C# name in snake_case, as YAML writes it.</summary>
     public static string SnakeCase(string name)
     {
         var sb = new StringBuilder(name.Length + 4);

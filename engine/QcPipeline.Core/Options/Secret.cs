@@ -13,11 +13,13 @@ public sealed class Secret
     /// <summary>Where the value comes from, e.g. "env:SFTP_PASSWORD" (safe to print).</summary>
     public string Source { get; }
 
+    /// <summary>True when the source gave a value.</summary>
     public bool HasValue => !string.IsNullOrEmpty(_value);
 
     /// <summary>The secret itself: hand it to the one API that needs it, nowhere else.</summary>
     public string Reveal() => _value ?? "";
 
+    /// <summary>Where the value comes from, never the value.</summary>
     public override string ToString() => Source;
 
     /// <summary>Resolves `env:NAME` or `file:PATH` (relative to <paramref name="baseDir"/>); null with an error otherwise.</summary>

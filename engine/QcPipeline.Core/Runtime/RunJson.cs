@@ -14,6 +14,7 @@ public static class RunJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
+    /// <summary>Writes run.json atomically.</summary>
     public static void Write(string path, RunResult r)
     {
         var doc = new
@@ -32,8 +33,6 @@ public static class RunJson
         };
         var json = JsonSerializer.SerializeToNode(doc, Options)!.AsObject();
         foreach (var (key, section) in r.Sections) json[key] = JsonSerializer.SerializeToNode(section, Options);
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, json.ToJsonString(Options));
-        File.Move(tmp, path, overwrite: true);
+        Outputs.AtomicFile.WriteAllText(path, json.ToJsonString(Options));
     }
 }

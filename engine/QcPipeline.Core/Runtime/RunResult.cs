@@ -25,22 +25,39 @@ public sealed record StageReport(string Name, string Type, int Workers, int Capa
 /// <summary>Everything a run produced besides its outputs: written to run.json and printed.</summary>
 public sealed class RunResult
 {
+    /// <summary>The job's name.</summary>
     public required string Job { get; init; }
+    /// <summary>Where its outputs are.</summary>
     public required string OutputDirectory { get; init; }
+    /// <summary>When it started.</summary>
     public required DateTimeOffset Started { get; init; }
+    /// <summary>How long it ran.</summary>
     public required TimeSpan Duration { get; init; }
+    /// <summary>How it ended.</summary>
     public required RunOutcome Outcome { get; init; }
+    /// <summary>Why it did not succeed (null when it did).</summary>
     public string? Error { get; init; }
+    /// <summary>Source items produced.</summary>
     public required long Produced { get; init; }
+    /// <summary>Items that reached the end of every branch.</summary>
     public required long Processed { get; init; }
+    /// <summary>Items a stage failed on.</summary>
     public required long Failed { get; init; }
+    /// <summary>Items a stage skipped.</summary>
     public required long Skipped { get; init; }
+    /// <summary>Items the run stopped or gave up before they were done.</summary>
     public required long Cancelled { get; init; }
+    /// <summary>The per-stage table.</summary>
     public required IReadOnlyList<StageReport> Stages { get; init; }
+    /// <summary>Every item that did not end processed.</summary>
     public required IReadOnlyList<ItemReport> Unsuccessful { get; init; }
+    /// <summary>Warnings, each once.</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
+    /// <summary>The kept timeline entries (see outputs.timeline_limit).</summary>
     public required IReadOnlyList<TimelineEntry> Timeline { get; init; }
+    /// <summary>True when the timeline is a sample of the run's items.</summary>
     public bool TimelineTruncated { get; init; }
+    /// <summary>The job's trace, when traced.</summary>
     public string? TraceId { get; init; }
 
     /// <summary>Further top-level sections of run.json, by key (e.g. "cluster": the workers that took part).</summary>

@@ -8,24 +8,34 @@ public sealed class StageStats(string name, string type, int workers, int capaci
     private long _inputSeen, _in, _out, _failed, _skipped, _passed, _busyTicks, _blockedTicks, _bytes, _cached;
     private readonly LatencyHistogram _latency = new();
 
+    /// <summary>The stage's name.</summary>
     public string Name { get; } = name;
+    /// <summary>The stage's type.</summary>
     public string Type { get; } = type;
+    /// <summary>Its workers (for pools: the most connections open).</summary>
     public int Workers { get; internal set; } = workers;
+    /// <summary>Its input queue's bound.</summary>
     public int Capacity { get; } = capacity;
 
     /// <summary>Items that reached this stage's worker (processed or not).</summary>
     public long InputSeen => Interlocked.Read(ref _inputSeen);
+    /// <summary>Items it started on.</summary>
     public long In => Interlocked.Read(ref _in);
+    /// <summary>Items it succeeded on.</summary>
     public long Out => Interlocked.Read(ref _out);
+    /// <summary>Items it failed on.</summary>
     public long Failed => Interlocked.Read(ref _failed);
+    /// <summary>Items it skipped.</summary>
     public long Skipped => Interlocked.Read(ref _skipped);
 
     /// <summary>Items that were already failed or skipped upstream and only passed through.</summary>
     public long PassedThrough => Interlocked.Read(ref _passed);
+    /// <summary>Bytes it moved.</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
 
     /// <summary>Items whose result this stage remembered from an earlier run (the stages before it were skipped).</summary>
     public long Cached => Interlocked.Read(ref _cached);
+    /// <summary>Time its workers spent on items, summed.</summary>
     public TimeSpan Busy => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _busyTicks));
 
     /// <summary>Time spent waiting for room in a full downstream queue (backpressure).</summary>
@@ -54,7 +64,9 @@ public sealed class StageStats(string name, string type, int workers, int capaci
         _latency.Record(elapsedTicks);
     }
 
+    /// <summary>Mean time per item.</summary>
     public double MeanMs => In == 0 ? 0 : Busy.TotalMilliseconds / In;
+    /// <summary>95th percentile of the time per item.</summary>
     public double P95Ms => _latency.Percentile(0.95);
 
     /// <summary>Busy time over what the workers could have done in the run's wall time.</summary>

@@ -14,6 +14,7 @@ public sealed class StageContext
 
     private readonly Action<string> _warn;
 
+    /// <summary>The stage's name in the job.</summary>
     public string Name { get; }
 
     /// <summary>The run's output folder (created before the run starts).</summary>
@@ -45,6 +46,7 @@ public sealed class StageContext
     /// <summary>Items the sources announced for the whole run (0 while unknown).</summary>
     public long ItemsExpected => Expected?.Invoke() ?? 0;
     internal Func<long>? Expected { get; set; }
+    /// <summary>True once every input of the stage is complete.</summary>
     public bool InputComplete { get; internal set; }
     internal Runtime.StageStats? Stats { get; set; }
 
@@ -63,7 +65,9 @@ public sealed class ItemContext
         Stage = stage; Key = key; Attempt = attempt; Worker = worker; Activity = activity; CancellationToken = ct;
     }
 
+    /// <summary>The stage's context.</summary>
     public StageContext Stage { get; }
+    /// <summary>The item's key.</summary>
     public string Key { get; }
 
     /// <summary>1 for the first try, 2 for the first retry, …</summary>
@@ -104,6 +108,7 @@ public sealed class SourceContext
     /// pool policies such as the SFTP "auto" workers follow it).</summary>
     public void AnnounceTotal(long count) => _announce(count);
 
+    /// <summary>The stage's context.</summary>
     public StageContext Stage { get; }
 
     /// <summary>Cancelled when the run stops reading sources (Ctrl+C).</summary>
@@ -117,7 +122,9 @@ public sealed class SourceContext
 /// <summary>The fan-out children of one parent item, collected by a join, in the order they were emitted.</summary>
 public sealed class JoinGroup<T>(string parentKey, IReadOnlyList<Outcome<T>> items)
 {
+    /// <summary>The key of the item that was fanned out.</summary>
     public string ParentKey { get; } = parentKey;
+    /// <summary>Its children, in the order they were emitted.</summary>
     public IReadOnlyList<Outcome<T>> Items { get; } = items;
 }
 
@@ -141,6 +148,7 @@ public sealed class RunServices(Action<string>? warn = null) : IAsyncDisposable
         finally { _gate.Release(); }
     }
 
+    /// <summary>Closes every service, newest first; failures are warned.</summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var (key, s) in _services.Reverse())

@@ -17,6 +17,7 @@ public record FileItem(string Origin, string Path, string Folder, string Name, l
 public sealed record FileContent(string Origin, string Path, string Folder, string Name, long Size, DateTimeOffset Modified,
     ReadOnlyMemory<byte> Bytes, bool IsWhole) : FileItem(Origin, Path, Folder, Name, Size, Modified)
 {
+    /// <summary>A listed file with (part of) its content.</summary>
     public static FileContent From(FileItem f, ReadOnlyMemory<byte> bytes, bool whole, string? localPath = null) =>
         new(f.Origin, f.Path, f.Folder, f.Name, f.Size, f.Modified, bytes, whole) { LocalPath = localPath ?? f.LocalPath };
 }

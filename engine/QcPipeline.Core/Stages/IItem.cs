@@ -4,6 +4,7 @@ namespace QcPipeline.Core.Stages;
 /// (a remote path, an image file, "image.jpg#roi").</summary>
 public interface IItem
 {
+    /// <summary>The item's name.</summary>
     string Key { get; }
 }
 
@@ -15,6 +16,7 @@ public sealed record Failure(string Stage, string Item, string Reason, int Attem
 /// whose decoding failed), so that outputs can still name it.</summary>
 public readonly record struct Outcome<T>(string Key, T? Value, Failure? Failure, string? SkipReason, IItem? Input = null)
 {
+    /// <summary>True when there is a value.</summary>
     public bool IsOk => Failure is null && SkipReason is null;
 }
 

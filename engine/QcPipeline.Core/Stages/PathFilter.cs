@@ -8,6 +8,7 @@ public sealed class PathFilter
 {
     private readonly Matcher _matcher = new(StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>A filter taking <paramref name="include"/> (every file when empty) less <paramref name="exclude"/>.</summary>
     public PathFilter(IEnumerable<string> include, IEnumerable<string> exclude)
     {
         var any = false;

@@ -8,7 +8,9 @@ namespace QcPipeline.Core.Stages;
 /// </summary>
 public abstract class Stage<TOptions> : IStageLifecycle where TOptions : class, new()
 {
+    /// <summary>The stage's bound options.</summary>
     public TOptions Options { get; private set; } = new();
+    /// <summary>The stage's run context (set before it starts).</summary>
     public StageContext Context { get; private set; } = null!;
 
     void IStageLifecycle.Attach(object options, StageContext context) { Options = (TOptions)options; Context = context; }
@@ -42,6 +44,7 @@ public interface IStageLifecycle
 /// <summary>Produces the items of a run (e.g. lists files). Stops when its token is cancelled.</summary>
 public abstract class SourceStage<TOut, TOptions> : Stage<TOptions> where TOut : IItem where TOptions : class, new()
 {
+    /// <summary>The items, until done or <see cref="SourceContext.CancellationToken"/> is cancelled.</summary>
     public abstract IAsyncEnumerable<TOut> ReadAsync(SourceContext context);
 }
 
@@ -49,6 +52,7 @@ public abstract class SourceStage<TOut, TOptions> : Stage<TOptions> where TOut :
 public abstract class TransformStage<TIn, TOut, TOptions> : Stage<TOptions>
     where TIn : IItem where TOut : IItem where TOptions : class, new()
 {
+    /// <summary>The result for one item (throw to fail it; <see cref="SkipItemException"/> skips it).</summary>
     public abstract ValueTask<TOut> ProcessAsync(TIn item, ItemContext context);
 }
 
@@ -65,6 +69,7 @@ public abstract class PooledTransformStage<TIn, TOut, TOptions, TResource> : Sta
     /// <summary>Opens the resource for worker <paramref name="worker"/> (0-based).</summary>
     public abstract ValueTask<TResource> OpenAsync(int worker, CancellationToken ct);
 
+    /// <summary>The result for one item, using a resource no other item uses meanwhile.</summary>
     public abstract ValueTask<TOut> ProcessAsync(TIn item, TResource resource, ItemContext context);
 
     /// <summary>After this error the resource cannot be used again and is reopened for the next item.</summary>
@@ -76,6 +81,7 @@ public abstract class PooledTransformStage<TIn, TOut, TOptions, TResource> : Sta
     /// <summary>Idle resources get <see cref="KeepAlive"/> at this interval (zero: never).</summary>
     public virtual TimeSpan KeepAliveInterval => TimeSpan.Zero;
 
+    /// <summary>Keeps an idle resource alive (a throw marks it broken).</summary>
     public virtual void KeepAlive(TResource resource) { }
 
     /// <summary>Breaks a blocked call on the resource from another thread (used on abandon).</summary>
@@ -86,6 +92,7 @@ public abstract class PooledTransformStage<TIn, TOut, TOptions, TResource> : Sta
 public abstract class FanOutStage<TIn, TOut, TOptions> : Stage<TOptions>
     where TIn : IItem where TOut : IItem where TOptions : class, new()
 {
+    /// <summary>The item's children (none: the item is skipped).</summary>
     public abstract IReadOnlyList<TOut> Expand(TIn item, ItemContext context);
 }
 
@@ -93,12 +100,14 @@ public abstract class FanOutStage<TIn, TOut, TOptions> : Stage<TOptions>
 public abstract class JoinStage<TIn, TOut, TOptions> : Stage<TOptions>
     where TIn : IItem where TOut : IItem where TOptions : class, new()
 {
+    /// <summary>One item from all the children of one parent.</summary>
     public abstract TOut Combine(JoinGroup<TIn> group, ItemContext context);
 }
 
 /// <summary>Consumes items (also failed and skipped ones) and writes outputs; runs on one worker.</summary>
 public abstract class SinkStage<TIn, TOptions> : Stage<TOptions> where TIn : IItem where TOptions : class, new()
 {
+    /// <summary>Takes one item's outcome (failed and skipped ones too).</summary>
     public abstract ValueTask ConsumeAsync(Outcome<TIn> item, ItemContext context);
 
     /// <summary>Called once after the last item (also after a cancel): write the outputs.</summary>

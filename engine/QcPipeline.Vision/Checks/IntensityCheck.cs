@@ -1,5 +1,7 @@
 using System.Globalization;
-using QcPipeline.Vision.Interop;
+using OpenCvSharp;
+
+using QcPipeline.Vision.Defects;
 
 namespace QcPipeline.Vision.Checks;
 
@@ -20,28 +22,31 @@ public sealed record IntensityParameters
     public double StdMax { get; init; } = 255;
 }
 
-/// <summary>Mean and standard deviation of each channel of the test ROI within configured ranges
-/// (the golden image is not used). Score = mean over channels; measures mean_c, std_c per channel
-/// (c = 0.. in BGR order).</summary>
+/// <summary>Mean and standard deviation of each channel of the test ROI within configured ranges (the golden
+/// image is not used). Score = mean over channels; measures mean_c, std_c per channel (c = 0.. in BGR order).</summary>
 public sealed class IntensityCheck(IntensityParameters parameters) : IRoiCheck
 {
     /// <summary>The check's parameters.</summary>
     public IntensityParameters Parameters { get; } = parameters;
 
     /// <inheritdoc />
-    public string Kind => "intensity";
+    public CheckKind Kind => CheckKind.Intensity;
 
     /// <inheritdoc />
-    public unsafe CheckResult Run(Image test, Image golden, PixelBox roi)
+    public CheckResult Run(Image test, Image golden, PixelBox roi)
     {
-        var mean = stackalloc double[4];
-        var std = stackalloc double[4];
-        Native.Check(NativeMethods.qcv_check_intensity(test.Handle, roi, mean, std, out var channels),
-            $"intensity check of {test.Source} at ROI {roi}");
+        var what = $"intensity check of {test.Source} at ROI {roi}";
+        var r = test.Inside(roi, $"{what}: ROI");
+        var (mean, std) = Cv.Run(what, () =>
+        {
+            using var crop = new Mat(test.Mat, r);
+            Cv2.MeanStdDev(crop, out var m, out var s);
+            return (m, s);
+        });
         var measures = new Dictionary<string, double>();
         string? failure = null;
         double sum = 0;
-        for (var c = 0; c < channels; c++)
+        for (var c = 0; c < test.Channels; c++)
         {
             measures[$"mean_{c}"] = mean[c];
             measures[$"std_{c}"] = std[c];
@@ -49,10 +54,9 @@ public sealed class IntensityCheck(IntensityParameters parameters) : IRoiCheck
             failure ??= OutOfRange("mean", c, mean[c], Parameters.MeanMin, Parameters.MeanMax)
                      ?? OutOfRange("std", c, std[c], Parameters.StdMin, Parameters.StdMax);
         }
-        var reason = failure ?? string.Create(CultureInfo.InvariantCulture,
-            $"mean {mean[0]:F1} std {std[0]:F1} (channel 0) within ranges");
-        return new CheckResult(Kind, failure is null ? CheckStatus.Pass : CheckStatus.Fail, sum / channels, reason,
-            failure is null ? [] : [roi], measures);
+        var reason = failure ?? string.Create(CultureInfo.InvariantCulture, $"mean {mean[0]:F1} std {std[0]:F1} (channel 0) within ranges");
+        return new CheckResult(Kind, failure is null ? CheckStatus.Pass : CheckStatus.Fail, sum / test.Channels, reason,
+            failure is null ? [] : [Defect.Region(roi)], measures);
     }
 
     private static string? OutOfRange(string what, int channel, double value, double min, double max) =>

@@ -1,5 +1,7 @@
 using System.Globalization;
-using QcPipeline.Vision.Interop;
+using OpenCvSharp;
+
+using QcPipeline.Vision.Defects;
 
 namespace QcPipeline.Vision.Checks;
 
@@ -13,27 +15,43 @@ public sealed record TemplateParameters
     public double MinScore { get; init; } = 0.8;
 }
 
-/// <summary>Finds the golden ROI in the test image by normalised cross-correlation
-/// (TM_CCOEFF_NORMED) within a search margin. Score = best correlation; measures dx, dy = where
-/// the best match lies relative to the ROI.</summary>
+/// <summary>Finds the golden ROI in the test image by normalised cross-correlation (TM_CCOEFF_NORMED) within a
+/// search margin. Score = best correlation; measures dx, dy = where the best match lies relative to the ROI.</summary>
 public sealed class TemplateCheck(TemplateParameters parameters) : IRoiCheck
 {
     /// <summary>The check's parameters.</summary>
     public TemplateParameters Parameters { get; } = parameters;
 
     /// <inheritdoc />
-    public string Kind => "template";
+    public CheckKind Kind => CheckKind.Template;
 
     /// <inheritdoc />
     public CheckResult Run(Image test, Image golden, PixelBox roi)
     {
-        Native.Check(NativeMethods.qcv_check_template(test.Handle, golden.Handle, roi, Parameters.SearchMargin, out var r),
-            $"template check of {test.Source} at ROI {roi}");
-        var passed = r.Score >= Parameters.MinScore;
+        var what = $"template check of {test.Source} at ROI {roi}";
+        Alignment.SameSize(test, golden);
+        var r = test.Inside(roi, $"{what}: ROI");
+        if (Parameters.SearchMargin is < 0 or > 4096) throw Image.Argument($"{what}: search_margin must be 0..4096");
+        var (score, dx, dy) = Cv.Run(what, () =>
+        {
+            using var gg = Grey.Of(golden.Mat);
+            using var tg = Grey.Of(test.Mat);
+            using var templ = new Mat(gg.Mat, r);
+            Cv2.MeanStdDev(templ, out _, out var std);
+            if (std.Val0 < 1e-6)
+                throw Image.Argument($"{what}: golden ROI is uniform (no texture), so correlation is undefined; use the intensity or diff check");
+            var search = Alignment.Grown(r, Parameters.SearchMargin, test.Width, test.Height);
+            using var area = new Mat(tg.Mat, search);
+            using var scores = new Mat();
+            Cv2.MatchTemplate(area, templ, scores, TemplateMatchModes.CCoeffNormed);
+            Cv2.MinMaxLoc(scores, out _, out var best, out _, out var at);
+            // A uniform test area gives NaN/inf correlation: report it as no match at all.
+            return (double.IsFinite(best) ? best : -1.0, search.X + at.X - r.X, search.Y + at.Y - r.Y);
+        });
+        var passed = score >= Parameters.MinScore;
         var reason = string.Create(CultureInfo.InvariantCulture,
-            $"best correlation {r.Score:F3} at offset ({r.Dx}, {r.Dy}) {(passed ? ">=" : "<")} min_score {Parameters.MinScore:F3}");
-        var defects = passed ? Array.Empty<PixelBox>() : [roi];
-        return new CheckResult(Kind, passed ? CheckStatus.Pass : CheckStatus.Fail, r.Score, reason, defects,
-            new Dictionary<string, double> { ["dx"] = r.Dx, ["dy"] = r.Dy });
+            $"best correlation {score:F3} at offset ({dx}, {dy}) {(passed ? ">=" : "<")} min_score {Parameters.MinScore:F3}");
+        return new CheckResult(Kind, passed ? CheckStatus.Pass : CheckStatus.Fail, score, reason,
+            passed ? [] : [Defect.Region(roi)], new Dictionary<string, double> { ["dx"] = dx, ["dy"] = dy });
     }
 }

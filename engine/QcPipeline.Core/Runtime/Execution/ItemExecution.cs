@@ -35,7 +35,6 @@ internal static class ItemExecution
             return a.Node.AttemptAsync(a, ct);
         }
         var context = ResilienceContextPool.Shared.Get(ct);
-        context.Properties.Set(IAttemptState.Key, a);
         ValueTask<Polly.Outcome<IItem>> pending;
         try { pending = policy.Pipeline.ExecuteOutcomeAsync(AttemptOnce, context, a); }
         catch { ResilienceContextPool.Shared.Return(context); throw; }
@@ -57,18 +56,26 @@ internal static class ItemExecution
     }
 
     // One attempt, as Polly calls it: its failure is an outcome, not a throw (cheaper, and what strategies inspect).
+    // A failed attempt leaves the item in the context, where the retry strategy asks it whether to go on; a
+    // successful one (the common case) costs no property.
     private static ValueTask<Polly.Outcome<IItem>> AttemptOnce(ResilienceContext context, Attempt a)
     {
         a.Count++;
         ValueTask<IItem> pending;
         try { pending = a.Node.AttemptAsync(a, context.CancellationToken); }
-        catch (Exception e) { return new(Outcome.FromException<IItem>(e)); }
-        return pending.IsCompletedSuccessfully ? new(Outcome.FromResult(pending.Result)) : AwaitAttemptAsync(pending);
+        catch (Exception e) { return new(Failed(context, a, e)); }
+        return pending.IsCompletedSuccessfully ? new(Outcome.FromResult(pending.Result)) : AwaitAttemptAsync(pending, context, a);
     }
 
-    private static async ValueTask<Polly.Outcome<IItem>> AwaitAttemptAsync(ValueTask<IItem> pending)
+    private static async ValueTask<Polly.Outcome<IItem>> AwaitAttemptAsync(ValueTask<IItem> pending, ResilienceContext context, Attempt a)
     {
         try { return Outcome.FromResult(await pending.ConfigureAwait(false)); }
-        catch (Exception e) { return Outcome.FromException<IItem>(e); }
+        catch (Exception e) { return Failed(context, a, e); }
+    }
+
+    private static Polly.Outcome<IItem> Failed(ResilienceContext context, Attempt a, Exception e)
+    {
+        context.Properties.Set(IAttemptState.Key, a);
+        return Outcome.FromException<IItem>(e);
     }
 }

@@ -9,19 +9,31 @@ namespace QcPipeline.Core.Runtime;
 /// </summary>
 public static class PipelineTelemetry
 {
+    /// <summary>The ActivitySource and Meter name.</summary>
     public const string SourceName = "QcPipeline";
+    /// <summary>The engine's spans.</summary>
     public static readonly ActivitySource Source = new(SourceName, "1.0");
+    /// <summary>The engine's metrics.</summary>
     public static readonly Meter Meter = new(SourceName, "1.0");
 
     // Span attributes.
+    /// <summary>The stage's name.</summary>
     public const string StageTag = "qc.stage";
+    /// <summary>The stage's type.</summary>
     public const string StageTypeTag = "qc.stage.type";
+    /// <summary>The item's key at this stage.</summary>
     public const string ItemTag = "qc.item";
+    /// <summary>The key of the source item it came from.</summary>
     public const string RootTag = "qc.item.root";
+    /// <summary>The worker (connection) that ran it.</summary>
     public const string WorkerTag = "qc.worker";
+    /// <summary>How many attempts it took.</summary>
     public const string AttemptTag = "qc.attempt";
+    /// <summary>Bytes the stage moved for it.</summary>
     public const string BytesTag = "qc.bytes";
+    /// <summary>ok, failed, skipped or cancelled.</summary>
     public const string OutcomeTag = "qc.outcome";
+    /// <summary>The job's name.</summary>
     public const string JobTag = "qc.job";
 
     internal static readonly Counter<long> Items = Meter.CreateCounter<long>("qc.items", "{item}", "Items handled per stage, by outcome (ok, failed, skipped).");

@@ -66,7 +66,8 @@ internal sealed class StageInstrumentation(RunScope run, int index, GraphNode no
             PipelineTelemetry.Items.Add(1, _stageTag, new KeyValuePair<string, object?>(PipelineTelemetry.OutcomeTag, Name(outcome)));
         if (PipelineTelemetry.Latency.Enabled)
             PipelineTelemetry.Latency.Record(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, _stageTag);
-        run.Timeline.Add(new TimelineEntry(index, worker, e.Root.Id, e.Key, run.ElapsedMs(t0), run.ElapsedMs(t1), (byte)outcome));
+        if (run.Timeline.Enabled)
+            run.Timeline.Add(new TimelineEntry(index, worker, e.Root.Id, e.Key, run.ElapsedMs(t0), run.ElapsedMs(t1), (byte)outcome));
         if (span is not null)
         {
             span.SetTag(PipelineTelemetry.WorkerTag, worker);

@@ -214,6 +214,9 @@ internal abstract class NodeRuntime
     {
         var inner = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e;
         var message = inner.Message.ReplaceLineEndings(" ");
+        // "no such file" always says which file.
+        if (inner is FileNotFoundException { FileName: { Length: > 0 } file } && !message.Contains(file, StringComparison.Ordinal))
+            message = $"{file}: {message}";
         return inner is TimeoutException or IOException || inner.GetType().Namespace?.StartsWith("QcPipeline", StringComparison.Ordinal) == true
             ? message : $"{message} ({inner.GetType().Name})";
     }

@@ -26,7 +26,12 @@ public sealed class SegmentHost
     private IDisposable? _threads;
     private CancellationTokenRegistration _abandonRegistration;
 
+    /// <summary>A host for <paramref name="segment"/> of <paramref name="graph"/>.</summary>
+    /// <param name="graph">The job, compiled here (from the job as the other machine runs it).</param>
+    /// <param name="segment">The stages to run.</param>
+    /// <param name="outputDirectory">Where the stages may write working files (downloads).</param>
     /// <param name="spanTags">Attributes every span here carries (the worker's id and host).</param>
+    /// <param name="cacheDisabled">--no-cache: caches kept between runs are neither read nor written.</param>
     public SegmentHost(PipelineGraph graph, GraphSegment segment, string outputDirectory,
         IReadOnlyList<KeyValuePair<string, object?>> spanTags, bool cacheDisabled = false)
     {

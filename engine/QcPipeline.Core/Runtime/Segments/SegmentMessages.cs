@@ -26,6 +26,7 @@ public sealed record SegmentStep(string Stage, double Ms, StepOutcome Outcome, i
 /// <summary>What came back for one item: its result, or why there is none, and what each stage did with it.</summary>
 public sealed record SegmentOutcome
 {
+    /// <summary>How the trip ended.</summary>
     public required SegmentEnd End { get; init; }
 
     /// <summary>The result (when processed).</summary>
@@ -46,7 +47,9 @@ public sealed record SegmentOutcome
     /// <summary>Which of the executor's workers ran it (a lane in the report's timeline).</summary>
     public int Worker { get; init; }
 
+    /// <summary>Cancelled before it was done.</summary>
     public static SegmentOutcome Cancelled { get; } = new() { End = SegmentEnd.Cancelled };
 
+    /// <summary>Failed with <paramref name="failure"/>.</summary>
     public static SegmentOutcome Failing(Failure failure) => new() { End = SegmentEnd.Failed, Failure = failure };
 }

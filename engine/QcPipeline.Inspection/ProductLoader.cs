@@ -1,0 +1,66 @@
+using QcPipeline.Core.Jobs;
+using QcPipeline.Core.Options;
+using QcPipeline.Inspection.Checks;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace QcPipeline.Inspection;
+
+/// <summary>Reads product files with the job loader's binder, so a mistake is reported as FILE:LINE:COL.</summary>
+public static class ProductLoader
+{
+    /// <exception cref="JobInvalidException">The file is missing or holds mistakes (all of them, located).</exception>
+    public static ProductDefinition Load(string path)
+    {
+        var (product, diagnostics) = Read(path);
+        if (diagnostics.Count > 0) throw new JobInvalidException(diagnostics);
+        return product!;
+    }
+
+    /// <summary>The product and every problem found in its file (empty when it is valid), each located.</summary>
+    public static (ProductDefinition? Product, IReadOnlyList<Diagnostic> Problems) Read(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var display = Path.GetRelativePath(Environment.CurrentDirectory, full);
+        if (display.StartsWith("..", StringComparison.Ordinal)) display = full;
+        if (!File.Exists(full)) return (null, [new Diagnostic(SourceLocation.Of(display), "no such product file")]);
+        var diags = new DiagnosticBag();
+        var ctx = new BindContext(display, Path.GetDirectoryName(full)!, diags);
+        var stream = new YamlStream();
+        try { stream.Load(new StringReader(File.ReadAllText(full))); }
+        catch (YamlException e)
+        {
+            return (null, [new Diagnostic(SourceLocation.At(display, e.Start), "YAML: " + (e.InnerException ?? e).Message.Split('\n')[0])]);
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            return (null, [new Diagnostic(new SourceLocation(display, 1, 1), "a product file is a mapping with product:, golden: and rois:")]);
+        var product = OptionBinder.Bind<ProductDefinition>(root, ctx, "the product");
+        if (root.Children.TryGetValue(new YamlScalarNode("rois"), out var rois)) CheckRois(rois, ctx);
+        return (product, diags.HasErrors ? diags.Sorted().ToList() : []);
+    }
+
+    /// <summary>What the binder and the sections' own checks cannot see: a ROI name used twice, at the second use.</summary>
+    public static void CheckRois(YamlNode rois, BindContext ctx)
+    {
+        if (rois is not YamlSequenceNode list) return;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in list.Children.OfType<YamlMappingNode>())
+            if (item.Children.FirstOrDefault(c => (c.Key as YamlScalarNode)?.Value == "name").Value is YamlScalarNode { Value: { } name } node && !names.Add(name))
+                ctx.Error(node, $"ROI name '{name}' is used twice");
+    }
+
+    /// <summary>The same checks for ROIs already bound (inline ROIs of a job): the first problem, or null.</summary>
+    public static string? Problem(IEnumerable<RoiPlan> plans)
+    {
+        var twice = plans.GroupBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        return twice is null ? null : $"ROI name '{twice.Key}' is used twice";
+    }
+
+    /// <summary>The product's ROIs as plans.</summary>
+    public static IReadOnlyList<RoiPlan> Plan(ProductDefinition product) =>
+        Plan(product.Rois, product.Golden, product.Register);
+
+    public static IReadOnlyList<RoiPlan> Plan(IEnumerable<RoiSpec> rois, string golden, int register) =>
+        rois.Select(r => new RoiPlan(r.Name, r.Box, r.Check, r.Parameters,
+            r.Golden.Length > 0 ? r.Golden : golden.Length > 0 ? golden : null, register)).ToList();
+}

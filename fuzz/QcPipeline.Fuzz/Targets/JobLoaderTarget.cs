@@ -1,0 +1,28 @@
+using QcPipeline.Cli;
+using QcPipeline.Core.Graph;
+using QcPipeline.Core.Jobs;
+using QcPipeline.Core.Stages;
+
+namespace QcPipeline.Fuzz.Targets;
+
+/// <summary>A job file's bytes through the loader and the compiler, with every shipped stage type: a bad file
+/// must end as diagnostics (JobInvalidException), never as another exception, a hang or a stack overflow.</summary>
+public sealed class JobLoaderTarget : FuzzTarget
+{
+    private static readonly StageRegistry Registry = StageCatalog.Create();
+    private static readonly string File = Path.Combine(Path.GetTempPath(), "qcpipeline-fuzz", "job.yaml");
+
+    /// <inheritdoc/>
+    public override string Name => "job-loader";
+
+    /// <inheritdoc/>
+    public override void Run(byte[] input)
+    {
+        try
+        {
+            var job = new JobLoader(Registry, _ => null).Parse(input, File);
+            GraphCompiler.Compile(job);
+        }
+        catch (JobInvalidException) { }
+    }
+}
