@@ -1,4 +1,3 @@
-using QcPipeline.Cluster;
 using QcPipeline.Core.Stages;
 using QcPipeline.Files;
 using QcPipeline.Inspection;
@@ -17,7 +16,7 @@ public static class StageCatalog
 
     /// <summary>Every stage and connection type of the shipped families (and of those a program embedding the CLI added).</summary>
     public static StageRegistry Create() =>
-        Extensions.Aggregate(new StageRegistry().AddFiles().AddSftp().AddSiteScan().AddInspection().AddCluster(), (r, add) => add(r));
+        Extensions.Aggregate(new StageRegistry().AddFiles().AddSftp().AddSiteScan().AddInspection(), (r, add) => add(r));
 
     /// <summary>Adds a family of a program that embeds this CLI (its own stages beside the shipped ones).</summary>
     public static void Extend(Func<StageRegistry, StageRegistry> family)

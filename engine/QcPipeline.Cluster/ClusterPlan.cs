@@ -11,13 +11,15 @@ namespace QcPipeline.Cluster;
 public sealed record ClusterPlan(string Url, ClusterOptions Options, GraphSegment Segment)
 {
     /// <summary>The job's cluster: section (its defaults when the job has none).</summary>
-    public static ClusterOptions OptionsOf(JobDefinition job) =>
-        job.Sections.TryGetValue(ClusterFamily.Section, out var o) && o is ClusterOptions c ? c : new ClusterOptions();
+    public static ClusterOptions OptionsOf(JobDefinition job) => job.Options.Cluster;
 
-    /// <summary>Checks the section's stages against the compiled graph (also for a local run, so `validate` tells).</summary>
+    /// <summary>Checks the section against the compiled graph (also for a local run, so `validate` tells).</summary>
     public static void Check(PipelineGraph graph, StageRegistry registry)
     {
-        if (OptionsOf(graph.Job).Stages.Length > 0) ResolveSegment(graph, registry, distributing: false);
+        var options = OptionsOf(graph.Job);
+        if (options.Url.Length > 0 && !ClusterUrl.IsValid(options.Url, out var problem))
+            throw new JobInvalidException([new Diagnostic(graph.Job.Locations.Of(options, "url", new SourceLocation(graph.Job.File, 1, 1)), $"cluster.url: {problem}")]);
+        if (options.Stages.Length > 0) ResolveSegment(graph, registry, distributing: false);
     }
 
     /// <summary>The plan for a run: null when neither the job nor <paramref name="urlOverride"/> names a server.</summary>
@@ -61,4 +63,28 @@ public sealed record ClusterPlan(string Url, ClusterOptions Options, GraphSegmen
 
     private static bool UsesDemo(GraphNode n) =>
         n.Definition.Options.GetType().GetProperties().Any(p => p.GetValue(n.Definition.Options) is { } v && v.GetType().IsClass && v is not string && IsDemo(v));
+}
+
+/// <summary>Checks a NATS server address as users write it.</summary>
+public static class ClusterUrl
+{
+    /// <summary>True for nats://HOST[:PORT] (several, comma-separated, for a NATS cluster).</summary>
+    public static bool IsValid(string url, out string problem)
+    {
+        problem = "";
+        foreach (var part in url.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls") || uri.Host.Length == 0)
+            {
+                problem = $"'{part}' is not a NATS address (nats://HOST:4222)";
+                return false;
+            }
+            if (uri.UserInfo.Length > 0)
+            {
+                problem = "credentials do not belong in the address (it is printed and recorded)";
+                return false;
+            }
+        }
+        return true;
+    }
 }

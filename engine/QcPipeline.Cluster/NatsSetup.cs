@@ -1,4 +1,5 @@
 using NATS.Client.Core;
+using QcPipeline.Core.Jobs;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using NATS.Client.KeyValueStore;
@@ -71,6 +72,37 @@ public static class NatsSetup
         {
             try { await js.DeleteStreamAsync(stream, ct).ConfigureAwait(false); }
             catch (NatsJSApiException) { } // already gone
+        }
+    }
+
+    /// <summary>One publish attempt waits this long for the server's answer at most: an attempt caught in a server
+    /// restart is given up and made again (the message id makes that harmless), instead of waiting for a client
+    /// timeout of minutes.</summary>
+    public static readonly TimeSpan PublishAttempt = TimeSpan.FromSeconds(2);
+
+    /// <summary>Publishes to a stream until the server has stored the message (or <paramref name="ct"/>); retried
+    /// with a short backoff while the server is away. Returns the message's stream sequence.</summary>
+    public static async Task<ulong> PublishAsync(NatsJSContext js, string subject, byte[] body, NatsHeaders headers, CancellationToken ct, Action<Exception>? retrying = null)
+    {
+        var backoff = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            attempt.CancelAfter(PublishAttempt);
+            try
+            {
+                var ack = await js.PublishAsync(subject, body, headers: headers, cancellationToken: attempt.Token).ConfigureAwait(false);
+                if (ack.Duplicate) return ack.Seq; // stored by an earlier attempt whose answer was lost
+                ack.EnsureSuccess();
+                return ack.Seq;
+            }
+            catch (NatsJSDuplicateMessageException e) { return e.Sequence; }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                retrying?.Invoke(e);
+                await Task.Delay(backoff, ct).ConfigureAwait(false);
+                backoff = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, backoff.Ticks * 2));
+            }
         }
     }
 

@@ -14,11 +14,12 @@ public sealed class StopTests : IDisposable
     {
         var workers = new[] { _site.StartWorker("w1"), _site.StartWorker("w2") };
         var job = Path.Combine(_site.Output, "slow.yaml");
-        File.WriteAllText(job, _site.Job(delay: "300ms"));
+        File.WriteAllText(job, _site.Job(delay: "1s"));
         var output = Path.Combine(_site.Output, "stopped");
         var coordinator = _site.Track(WorkerProcess.Start("coordinator", [job, "--cluster", _site.Nats.Url, "--out", output]));
         coordinator.WaitFor("w1 on", TimeSpan.FromSeconds(60));
         coordinator.WaitFor("w2 on", TimeSpan.FromSeconds(60));
+        coordinator.WaitFor("items done", TimeSpan.FromSeconds(60)); // its first progress line: the run is under way
         coordinator.Signal(2); // SIGINT: the first Ctrl+C
         Assert.True(coordinator.Process.WaitForExit(TimeSpan.FromSeconds(60)), coordinator.Output);
         Assert.Equal(130, coordinator.Process.ExitCode);
@@ -29,7 +30,7 @@ public sealed class StopTests : IDisposable
         var produced = items.GetProperty("produced").GetInt32();
         var cancelled = items.GetProperty("cancelled").GetInt32();
         var processed = items.GetProperty("processed").GetInt32();
-        Assert.True(cancelled > 0, "nothing was cancelled: the run was not stopped");
+        Assert.True(cancelled > 0, "nothing was cancelled: the run was not stopped\n" + coordinator.Output);
         Assert.Equal(produced, processed + cancelled);
         Assert.Equal(processed, ClusterSite.Points(output).Count); // the outputs hold what was done, once
         Assert.True(File.Exists(Path.Combine(output, "report.html")));

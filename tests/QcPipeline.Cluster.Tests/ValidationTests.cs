@@ -56,13 +56,14 @@ public sealed class ValidationTests
     [Fact]
     public void A_fan_out_must_be_joined_among_the_stages_named()
     {
-        var yaml = """
+        var product = Path.Combine(TestKit.Checkout.Root, "config", "products", "demo-board.yaml");
+        var yaml = $$"""
             job: i
             cluster: {stages: [load, rois]}
             stages:
               images: {type: files.list, root: .}
               load: {type: image.load}
-              rois: {type: roi.fanout, product: none.yaml}
+              rois: {type: roi.fanout, product: '{{product}}'}
               check: {type: roi.check}
               join: {type: roi.join}
               verdict: {type: verdict}
@@ -73,7 +74,7 @@ public sealed class ValidationTests
         var graph = GraphCompiler.Compile(new JobDefinition
         {
             File = job.File, Directory = job.Directory, Options = job.Options, Connections = job.Connections,
-            Stages = job.Stages, Locations = job.Locations, Sections = job.Sections,
+            Stages = job.Stages, Locations = job.Locations,
         });
         Assert.Null(GraphSegment.Resolve(graph, ["load", "rois"], m => problem = m));
         Assert.Contains("joined after 'rois'", problem);

@@ -101,26 +101,12 @@ public sealed class ClusterCoordinator : ISegmentExecutor
     }
 
     // A JetStream publish, retried while the server is away (the message id makes a retry harmless).
-    private async Task<ulong> PublishAsync(string subject, byte[] body, NatsHeaders headers, CancellationToken ct)
-    {
-        var backoff = TimeSpan.FromMilliseconds(100);
-        while (true)
+    private Task<ulong> PublishAsync(string subject, byte[] body, NatsHeaders headers, CancellationToken ct) =>
+        NatsSetup.PublishAsync(_js!, subject, body, headers, ct, e =>
         {
-            try
-            {
-                var ack = await _js!.PublishAsync(subject, body, headers: headers, cancellationToken: ct).ConfigureAwait(false);
-                ack.EnsureSuccess();
-                return ack.Seq;
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested)
-            {
-                if (Interlocked.Exchange(ref _brokerWarned, 1) == 0)
-                    _run?.Warn($"cluster: the NATS server does not take items ({e.GetBaseException().Message}); retrying until it does");
-                await Task.Delay(backoff, ct).ConfigureAwait(false);
-                backoff = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, backoff.Ticks * 2));
-            }
-        }
-    }
+            if (Interlocked.Exchange(ref _brokerWarned, 1) == 0)
+                _run?.Warn($"cluster: the NATS server does not take items ({e.GetBaseException().Message}); retrying until it does");
+        });
 
     private async Task ResultLoopAsync(INatsJSConsumer results)
     {

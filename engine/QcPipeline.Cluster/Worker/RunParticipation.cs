@@ -45,7 +45,7 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
             return;
         }
         var host = _host!;
-        using var telemetry = settings.Telemetry?.Invoke(_definition!);
+        var telemetry = settings.Telemetry?.Invoke(_definition!);
         var dir = Path.Combine(settings.WorkDirectory, Run);
         try
         {
@@ -62,6 +62,7 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
             host.Stop();
             await host.StopAsync().ConfigureAwait(false);
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            telemetry?.Dispose(); // its spans are exported before the worker says it has left
             log($"worker {settings.Id}: left run {Run} after {Interlocked.Read(ref _done)} items");
         }
     }
@@ -112,6 +113,9 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
         return Directory.Exists(Path.GetDirectoryName(relative)) ? relative : Path.GetFullPath("job.yaml");
     }
 
+    // A pull asks for the free places; the server answers within Expires (heartbeats tell a live server from a gone one).
+    private static readonly NatsJSFetchOpts Pull = new() { MaxMsgs = 1, Expires = TimeSpan.FromSeconds(5), IdleHeartbeat = TimeSpan.FromSeconds(1) };
+
     private async Task PullAsync(int capacity, AckKeeper acks)
     {
         var consumer = await js.GetConsumerAsync(_names.WorkStream, RunNames.WorkConsumer, _noMore.Token).ConfigureAwait(false);
@@ -123,16 +127,19 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
             var free = 1;
             while (free < capacity && slots.Wait(0)) free++;
             var got = 0;
+            // The server ends a pull when it expires; one lost in a server restart is given up here a little later.
+            using var pull = CancellationTokenSource.CreateLinkedTokenSource(_noMore.Token);
+            pull.CancelAfter(Pull.Expires!.Value + TimeSpan.FromSeconds(2));
             try
             {
-                var fetch = new NatsJSFetchOpts { MaxMsgs = free, Expires = TimeSpan.FromSeconds(2) };
-                await foreach (var msg in consumer.FetchAsync<byte[]>(fetch, cancellationToken: _noMore.Token).ConfigureAwait(false))
+                var fetch = Pull with { MaxMsgs = free };
+                await foreach (var msg in consumer.FetchAsync<byte[]>(fetch, cancellationToken: pull.Token).ConfigureAwait(false))
                 {
                     got++;
                     working.Add(HandleAsync(msg, acks, slots));
                 }
             }
-            catch (OperationCanceledException) when (_noMore.IsCancellationRequested) { }
+            catch (OperationCanceledException) when (pull.IsCancellationRequested) { }
             catch (Exception) when (!_noMore.IsCancellationRequested)
             {
                 await Task.Delay(250, _noMore.Token).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false); // the server is away
@@ -145,6 +152,8 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
 
     private async Task HandleAsync(INatsJSMsg<byte[]> msg, AckKeeper acks, SemaphoreSlim slots)
     {
+        var held = 1;
+        void Free() { if (Interlocked.Exchange(ref held, 0) == 1) slots.Release(); }
         try
         {
             var delivered = msg.Metadata?.NumDelivered ?? 1;
@@ -169,12 +178,13 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
                 }
                 await ReplyAsync(body, outcome, delivered).ConfigureAwait(false);
             }
-            await AckAsync(msg).ConfigureAwait(false);
+            Free(); // the result is stored: the place is free for the next item while the ack goes out
             Interlocked.Increment(ref _done);
+            await AckAsync(msg).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException || _leave.IsCancellationRequested) { }
         catch (Exception e) { settings.Log($"worker {settings.Id}: an item of run {Run} was left for redelivery: {e.GetBaseException().Message}"); }
-        finally { slots.Release(); }
+        finally { Free(); }
     }
 
     // The result goes to the results stream (persisted) before the item is acked: a worker that dies in between
@@ -193,25 +203,22 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
             bytes = Wire.Encode(_wire.Result(body.Id, failed, settings.Id, settings.Host, delivered));
         }
         var headers = NatsSetup.Headers($"{Run}-{body.Id}-result", TraceParent.Format(outcome.Span));
-        for (var backoff = 100; ; backoff = Math.Min(1000, backoff * 2))
-        {
-            _leave.Token.ThrowIfCancellationRequested();
-            try
-            {
-                var ack = await js.PublishAsync(_names.ResultSubject, bytes, headers: headers, cancellationToken: _leave.Token).ConfigureAwait(false);
-                ack.EnsureSuccess();
-                return;
-            }
-            catch (Exception) when (!_leave.IsCancellationRequested) { await Task.Delay(backoff, _leave.Token).ConfigureAwait(false); }
-        }
+        await NatsSetup.PublishAsync(js, _names.ResultSubject, bytes, headers, _leave.Token).ConfigureAwait(false);
     }
 
+    // The server confirms the ack (double ack). An ack that does not get through within ack_wait leaves the item to
+    // be delivered again: its second result is a duplicate, which the coordinator drops.
     private async Task AckAsync(INatsJSMsg<byte[]> msg)
     {
-        for (var attempt = 1; ; attempt++)
+        var ackWait = TimeSpan.FromMilliseconds(announcement.AckWaitMs);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(_leave.Token);
+        limit.CancelAfter(ackWait);
+        while (!limit.IsCancellationRequested)
         {
-            try { await msg.AckAsync(new AckOpts { DoubleAck = true }, _leave.Token).ConfigureAwait(false); return; }
-            catch (Exception) when (attempt < 20 && !_leave.IsCancellationRequested) { await Task.Delay(250, _leave.Token).ConfigureAwait(false); }
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(limit.Token);
+            attempt.CancelAfter(ackWait / 4);
+            try { await msg.AckAsync(new AckOpts { DoubleAck = true }, attempt.Token).ConfigureAwait(false); return; }
+            catch (Exception) when (!limit.IsCancellationRequested) { }
         }
     }
 

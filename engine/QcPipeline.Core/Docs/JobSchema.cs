@@ -18,8 +18,6 @@ public static class JobSchema
         var root = Section(typeof(JobOptions));
         var props = (JsonObject)root["properties"]!;
 
-        foreach (var (name, type, doc) in registry.Sections) props[name] = Section(type, doc);
-
         var connections = new JsonArray();
         foreach (var (name, type, doc) in registry.Connections)
         {

@@ -15,11 +15,6 @@ public static class StageReference
         var sb = new StringBuilder();
         sb.AppendLine("### Job keys").AppendLine();
         Table(sb, OptionSpec.For(typeof(JobOptions)), "");
-        foreach (var (name, type, doc) in registry.Sections)
-        {
-            sb.AppendLine().AppendLine($"### Job section `{name}:`").AppendLine().AppendLine(doc).AppendLine();
-            Table(sb, OptionSpec.For(type), "");
-        }
         sb.AppendLine().AppendLine("### Keys of every stage").AppendLine();
         Table(sb, OptionSpec.For(typeof(CommonStageOptions)), "");
         foreach (var (name, type, doc) in registry.Connections)
@@ -48,12 +43,6 @@ public static class StageReference
                 sb.AppendLine($"{indent}{o.Name} ({meta})");
                 sb.AppendLine($"{indent}    {o.Doc}");
             }
-        }
-        foreach (var (name, type, doc) in registry.Sections)
-        {
-            sb.AppendLine($"job section {name}: {doc}");
-            Options(OptionSpec.For(type), "  ");
-            sb.AppendLine();
         }
         sb.AppendLine("Keys of every stage:");
         Options(OptionSpec.For(typeof(CommonStageOptions)), "  ");

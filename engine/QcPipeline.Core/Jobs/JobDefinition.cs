@@ -20,9 +20,6 @@ public sealed class JobDefinition
     /// <summary>Where each option was written (for problems found after binding).</summary>
     public required OptionLocations Locations { get; init; }
 
-    /// <summary>The job-level sections other projects registered (e.g. cluster:), bound, by name.</summary>
-    public IReadOnlyDictionary<string, object> Sections { get; init; } = new Dictionary<string, object>();
-
     /// <summary>The job as it runs: its YAML after --set and ${VAR} (with $ written as $$, so reading it again
     /// changes nothing). Secrets in it are only their env:/file: references, and paths are as written: another
     /// machine that loads it resolves both from its own environment.</summary>

@@ -62,9 +62,7 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
             ctx.Unresolved.Add(node);
         });
 
-        var job = (JobOptions)OptionBinder.Bind(typeof(JobOptions), root, ctx, "the job",
-            [.. JobOptions.SectionKeys, .. registry.Sections.Select(s => s.Name)]);
-        var sections = BindSections(root, ctx);
+        var job = (JobOptions)OptionBinder.Bind(typeof(JobOptions), root, ctx, "the job", JobOptions.SectionKeys);
 
         var connections = BindConnections(ValueOf(root, "connections"), ctx);
         ctx.ResolveConnection = (name, type, where) =>
@@ -87,7 +85,7 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
         return new JobDefinition
         {
             File = Path.GetFullPath(file), Directory = ctx.BaseDirectory, Options = job,
-            Connections = connections, Stages = stages, Locations = ctx.Locations, Sections = sections,
+            Connections = connections, Stages = stages, Locations = ctx.Locations,
             Document = JobDocument.Write(root),
         };
     }
@@ -125,23 +123,6 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
         var keyNode = new YamlScalarNode(keys[^1]);
         ctx.Overrides[keyNode] = label;
         map.Children[keyNode] = value;
-    }
-
-    // Sections other projects add (cluster:): bound like the job's own keys; absent, they are their defaults.
-    private Dictionary<string, object> BindSections(YamlMappingNode root, BindContext ctx)
-    {
-        var result = new Dictionary<string, object>(StringComparer.Ordinal);
-        foreach (var (name, type, _) in registry.Sections)
-        {
-            var node = ValueOf(root, name);
-            if (node is YamlMappingNode map) result[name] = OptionBinder.Bind(type, map, ctx, $"{name}:");
-            else
-            {
-                if (node is not null and not YamlScalarNode { Value: null or "" or "~" }) ctx.Error(node, $"{name}: is a mapping of options");
-                result[name] = Activator.CreateInstance(type)!;
-            }
-        }
-        return result;
     }
 
     private Dictionary<string, object> BindConnections(YamlNode? node, BindContext ctx)

@@ -13,7 +13,6 @@ public sealed class StageRegistry
 {
     private readonly Dictionary<string, StageDescriptor> _stages = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (Type Type, ConnectionTypeAttribute Attr)> _connections = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (Type Type, string Doc)> _sections = new(StringComparer.Ordinal);
     private readonly Dictionary<Type, WireType> _wire = [];
 
     /// <summary>Every stage type, by name.</summary>
@@ -22,10 +21,6 @@ public sealed class StageRegistry
     /// <summary>Every connection type, by name.</summary>
     public IEnumerable<(string Name, Type OptionsType, string Doc)> Connections =>
         _connections.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => (c.Key, c.Value.Type, c.Value.Attr.Doc));
-
-    /// <summary>Job-level sections that a project adds beside the job's own keys (e.g. cluster:), by name.</summary>
-    public IEnumerable<(string Name, Type OptionsType, string Doc)> Sections =>
-        _sections.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => (c.Key, c.Value.Type, c.Value.Doc));
 
     /// <summary>Item types that may cross between machines, by their CLR type.</summary>
     public IReadOnlyDictionary<Type, WireType> WireTypes => _wire;
@@ -79,16 +74,6 @@ public sealed class StageRegistry
         var attr = typeof(TOptions).GetCustomAttribute<ConnectionTypeAttribute>()
             ?? throw new ArgumentException($"{typeof(TOptions).Name} has no [ConnectionType] attribute");
         _connections[attr.Name] = (typeof(TOptions), attr);
-        return this;
-    }
-
-    /// <summary>Registers a job-level section: its key in the job file and the options class it binds to (declared
-    /// once with [Option], so validation, schema and docs follow). Absent from a job, it binds to its defaults.</summary>
-    public StageRegistry JobSection<TOptions>(string name, string doc) where TOptions : class, new()
-    {
-        if (OptionSpec.For(typeof(Jobs.JobOptions)).Any(o => o.Name == name) || Jobs.JobOptions.SectionKeys.Contains(name))
-            throw new InvalidOperationException($"job section '{name}' clashes with a key of the job itself");
-        _sections[name] = (typeof(TOptions), doc);
         return this;
     }
 
