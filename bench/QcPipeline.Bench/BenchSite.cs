@@ -13,7 +13,7 @@ namespace QcPipeline.Bench;
 /// </summary>
 public sealed class BenchSite : IAsyncDisposable
 {
-    private BenchSite(string name, string directory, int images, SshdSandbox server, LatencyProxy link)
+    private BenchSite(string name, string directory, int images, SshdSandbox server, BenchLink link)
     {
         Name = name; Directory = directory; Images = images; Server = server; Link = link;
     }
@@ -22,7 +22,7 @@ public sealed class BenchSite : IAsyncDisposable
     public string Directory { get; }
     public int Images { get; }
     public SshdSandbox Server { get; }
-    public LatencyProxy Link { get; }
+    public BenchLink Link { get; }
 
     public static BenchSite Start() => Rgb();
 
@@ -63,7 +63,7 @@ public sealed class BenchSite : IAsyncDisposable
     {
         File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
         var server = new SshdSandbox(directory);
-        return new BenchSite(name, directory, images, server, new LatencyProxy(server.Port, TimeSpan.FromMilliseconds(40), 100));
+        return new BenchSite(name, directory, images, server, new BenchLink(server.Port, 40, 100));
     }
 
     /// <summary>The job's connections: section, reaching sshd through the link (the host key pinned, since
@@ -79,10 +79,21 @@ public sealed class BenchSite : IAsyncDisposable
             fingerprint: "{Server.HostKeyFingerprint}"
         """;
 
-    /// <summary>What the link carried (both ways) and how many connections it took, since <paramref name="mark"/>.</summary>
-    public (long Bytes, int Connections) Since((long Bytes, int Connections) mark) => (Link.BytesDown + Link.BytesUp - mark.Bytes, Link.Connections - mark.Connections);
+    /// <summary>What the link carried (both ways) and how many connections it took, and the CPU seconds the link
+    /// process and sshd (with its session processes) used, at a moment.</summary>
+    public readonly record struct Usage(long Bytes, int Connections, double LinkCpu, double SshdCpu)
+    {
+        public static Usage operator -(Usage a, Usage b) => new(a.Bytes - b.Bytes, a.Connections - b.Connections, a.LinkCpu - b.LinkCpu, a.SshdCpu - b.SshdCpu);
+    }
 
-    public (long Bytes, int Connections) Mark() => (Link.BytesDown + Link.BytesUp, Link.Connections);
+    public Usage Mark()
+    {
+        var (bytes, connections, linkCpu) = Link.Stats();
+        return new Usage(bytes, connections, linkCpu, Server.ProcessId is { } pid ? ProcessTreeCpu.Seconds(pid) : 0);
+    }
+
+    /// <summary>Usage since <paramref name="mark"/>.</summary>
+    public Usage Since(Usage mark) => Mark() - mark;
 
     public async ValueTask DisposeAsync()
     {

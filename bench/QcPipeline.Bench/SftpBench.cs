@@ -23,16 +23,21 @@ public static class SftpBench
         public double PerSecond => Images / Seconds;
     }
 
+    private static bool _phases;
+
     public static async Task RunAsync(string[] args)
     {
+        _phases = args.Contains("phases"); // ./run.sh bench sftp 0 phases: when each stage started and ended
+        var onlyFull = args.Contains("full"); // ./run.sh bench sftp 0 full: the whole-file downloads only
         Console.WriteLine($"load before: {File.ReadAllText("/proc/loadavg").Trim()}");
-        Console.WriteLine($"{"run",-46} {"images",6} {"seconds",8} {"images/s",9} {"conns",5} {"KB/image",9} {"of link",8} {"CPU s",7}");
+        Console.WriteLine($"{"run",-46} {"images",6} {"seconds",8} {"images/s",9} {"conns",5} {"KB/image",9} {"of link",8} {"CPU s",7} {"link",5} {"sshd",5}");
         if (!args.Contains("thermal")) // ./run.sh bench sftp 0 thermal: the thermal site only
         await using (var rgb = BenchSite.Rgb())
         {
             var folders = Directory.GetDirectories(rgb.Directory).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
             await Measure("rgb: full, 1 connection × 1 file", rgb, "full", 1, 1, folders[^1]);
             await Measure("rgb: full, defaults (auto, 4 files each)", rgb, "full", null, null, folders[^2]);
+            if (onlyFull) return;
             await Measure("rgb: header, defaults (whole site)", rgb, "header", null, null, null);
         }
         var thermal = BenchSite.Thermal();
@@ -40,7 +45,7 @@ public static class SftpBench
         await using (thermal)
         {
             // ./run.sh bench sftp 0: no sweep of requests per connection (only the defaults).
-            foreach (var k in args.Length > 0 ? args[0].Split(',').Where(a => a != "0").Select(int.Parse).ToArray() : [1, 8, 16, 32, 64])
+            foreach (var k in args.Length > 0 && args[0] is not ("thermal" or "phases" or "full") ? args[0].Split(',').Where(a => a != "0").Select(int.Parse).ToArray() : [1, 8, 16, 32, 64])
                 await Measure($"thermal: header, 4 connections × {k}", thermal, "header", 4, k, null);
             await Measure("thermal: header, 1 connection × 32", thermal, "header", 1, 32, null);
             var baseline = await Measure("thermal: header, defaults (whole site)", thermal, "header", null, null, null);
@@ -94,11 +99,13 @@ public static class SftpBench
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
             if (result.Processed != result.Produced || result.Produced == 0)
                 throw new InvalidOperationException($"{label}: {result.Processed} of {result.Produced} images processed ({result.Error}; {string.Join("; ", result.Unsuccessful.Take(3).Select(u => u.Reason))})");
-            var (bytes, connections) = site.Since(mark);
+            var used = site.Since(mark);
+            var (bytes, connections) = (used.Bytes, used.Connections);
             var payload = result.Stages.Single(s => s.Name == "fetch").Bytes;
             var r = new Result(result.Processed, clock.Elapsed.TotalSeconds, bytes, connections, payload);
             var ofLink = mode == "full" ? $"{bytes / r.Seconds / LinkBytesPerSecond,7:0%}" : "";
-            Console.WriteLine($"{label,-46} {r.Images,6} {r.Seconds,8:0.00} {r.PerSecond,9:0.0} {connections,5} {bytes / 1000.0 / r.Images,9:0.0} {ofLink,8} {cpu.TotalSeconds,7:0.00}");
+            Console.WriteLine($"{label,-46} {r.Images,6} {r.Seconds,8:0.00} {r.PerSecond,9:0.0} {connections,5} {bytes / 1000.0 / r.Images,9:0.0} {ofLink,8} {cpu.TotalSeconds,7:0.00} {used.LinkCpu,5:0.00} {used.SshdCpu,5:0.00}");
+            if (_phases) Console.WriteLine($"    {RunPhases.Describe(result)}");
             return r;
         }
         finally { Directory.Delete(output, recursive: true); }
@@ -109,7 +116,7 @@ public static class SftpBench
 [Stage("bench.discard", "Benchmark sink: keeps nothing; needs EXIF + XMP of a JPEG, as gps.exif does.")]
 public sealed class DiscardSink : SinkStage<FileContent, NoOptions>, IJpegHeaderReader
 {
-    public JpegHeaderNeeds HeaderNeeds { get; } = JpegHeaderNeeds.Of(JpegSegmentKind.Exif, JpegSegmentKind.Xmp);
+    public JpegHeaderNeeds HeaderNeeds { get; } = JpegHeaderNeeds.Of(JpegSegmentKind.ExifTags, JpegSegmentKind.Xmp);
 
     public override ValueTask ConsumeAsync(Outcome<FileContent> item, ItemContext context) => ValueTask.CompletedTask;
 }

@@ -78,12 +78,14 @@ public static class SiteScanBench
         var seconds = clock.Elapsed.TotalSeconds;
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         if (result.Processed != result.Produced) throw new InvalidOperationException($"{label}: {result.Processed} of {result.Produced} processed ({result.Error})");
-        var (bytes, connections) = site.Since(mark);
+        var used = site.Since(mark);
+        var (bytes, connections) = (used.Bytes, used.Connections);
         var rows = File.ReadLines(Path.Combine(output, "points.csv")).Count() - 1;
         var fetch = result.Stages.Single(s => s.Name == "fetch");
         var run = new Run(seconds, result.Produced, bytes, connections, rows);
         Console.WriteLine($"{"qcpipeline site-scan (shipped job), " + label,-44} {result.Produced,5} photos {seconds,7:0.00} s  {connections,2} connections  {run.KbPerPhoto,7:0.0} KB/photo" +
-                          $"  fetched {fetch.Out} with {fetch.Workers} connection(s), {rows} rows in points.csv, CPU {cpu.TotalSeconds:0.00} s");
+                          $"  fetched {fetch.Out} with {fetch.Workers} connection(s), {rows} rows in points.csv");
+        Console.WriteLine($"    CPU: job {cpu.TotalSeconds:0.00} s, link {used.LinkCpu:0.00} s, sshd {used.SshdCpu:0.00} s; {RunPhases.Describe(result)}");
         return run;
     }
 }

@@ -35,11 +35,11 @@ public static class SshfsPeer
             clock.Stop();
         }
         finally { Exec("fusermount3", "-u", mount); }
-        var (bytes, connections) = site.Since(mark);
+        var used = site.Since(mark);
         var rows = Directory.GetFiles(csv).Sum(f => Math.Max(0, File.ReadLines(f).Count() - 1));
         Directory.Delete(work, recursive: true);
         if (rows < photos * 9 / 10) throw new InvalidOperationException($"exiftool printed {rows} rows for {photos} photos");
-        return new Result(photos, rows, clock.Elapsed.TotalSeconds, bytes, connections);
+        return new Result(photos, rows, clock.Elapsed.TotalSeconds, used.Bytes, used.Connections);
     }
 
     /// <summary>The site's smallest folders, together at least <paramref name="photos"/> photos (the peer is slow).</summary>

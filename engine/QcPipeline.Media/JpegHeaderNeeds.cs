@@ -6,6 +6,9 @@ namespace QcPipeline.Media;
 public sealed record JpegSegmentKind(string Name, byte Marker, string Signature)
 {
     public static readonly JpegSegmentKind Exif = new("APP1 Exif", 0xE1, "Exif\0\0");
+
+    /// <summary>APP1 Exif for its tags: the embedded thumbnail (most of the segment) is left out, its bytes zero.</summary>
+    public static readonly JpegSegmentKind ExifTags = new("APP1 Exif without its thumbnail", 0xE1, "Exif\0\0");
     public static readonly JpegSegmentKind Xmp = new("APP1 XMP", 0xE1, "http://ns.adobe.com/xap/1.0/\0");
     public static readonly JpegSegmentKind Jfif = new("APP0 JFIF", 0xE0, "JFIF\0");
     public static readonly JpegSegmentKind Icc = new("APP2 ICC", 0xE2, "ICC_PROFILE\0");
@@ -32,7 +35,9 @@ public sealed class JpegHeaderNeeds
 
     public IReadOnlyList<JpegSegmentKind> Segments { get; }
 
-    public static JpegHeaderNeeds Of(params JpegSegmentKind[] segments) => new([.. segments.Distinct()]);
+    /// <summary>What readers need together (whole Exif, if one needs it, covers Exif for its tags).</summary>
+    public static JpegHeaderNeeds Of(params JpegSegmentKind[] segments) =>
+        new([.. segments.Distinct().Where(s => s != JpegSegmentKind.ExifTags || !segments.Contains(JpegSegmentKind.Exif))]);
 
     /// <summary>What a set of consumers needs together: null (the whole header, up to the image data) unless every
     /// one of them declares its needs.</summary>

@@ -5,7 +5,9 @@ namespace QcPipeline.Media;
 /// <param name="Extent">How far into the file the walk needed bytes (to size the next file's first read).</param>
 /// <param name="Requests">Reads made (the first one included).</param>
 /// <param name="BytesRead">Bytes asked for in all.</param>
-public sealed record HeaderRead(byte[] Bytes, bool IsJpeg, bool IsWhole, long Extent, int Requests, long BytesRead);
+/// <param name="Touched">The byte ranges the walk used (to ask for just those, at once, in the next file of the same camera).</param>
+public sealed record HeaderRead(byte[] Bytes, bool IsJpeg, bool IsWhole, long Extent, int Requests, long BytesRead,
+    IReadOnlyList<JpegMetadataExtent.Range> Touched);
 
 /// <summary>
 /// Walks a JPEG's segments from its start to find the bytes metadata parsing needs, and builds a header-only JPEG
@@ -30,10 +32,13 @@ public static class JpegMetadataExtent
 
     private readonly record struct Step(Range? Need, bool IsJpeg, bool Complete, long Extent);
 
+    // A segment kept in the header-only JPEG; the hole (a thumbnail nobody needs) is written as zeros.
+    private readonly record struct Kept(long Offset, int Length, long HoleStart = 0, int HoleLength = 0);
+
     /// <summary>What else is needed, given what was read: null when the header is complete (or the file is not a JPEG).</summary>
     public static Range? NextNeeded(SparseBytes read, long fileSize, JpegHeaderNeeds? needs, out bool isJpeg)
     {
-        var step = Walk(read, fileSize, needs, null);
+        var step = Walk(read, fileSize, needs, null, null);
         isJpeg = step.IsJpeg;
         return step.Need;
     }
@@ -43,12 +48,20 @@ public static class JpegMetadataExtent
     /// keeps the cut, so that parsers see it is truncated.</summary>
     public static byte[] Assemble(SparseBytes read, long fileSize, JpegHeaderNeeds? needs)
     {
-        var kept = new List<(long Offset, int Length)>();
-        var step = Walk(read, fileSize, needs, kept);
+        var kept = new List<Kept>();
+        var step = Walk(read, fileSize, needs, kept, null);
         using var output = new MemoryStream();
         output.Write([0xFF, 0xD8]);
-        foreach (var (offset, length) in kept)
-            if (read.TryGet(offset, length, out var segment)) output.Write(segment);
+        foreach (var k in kept)
+        {
+            var before = (int)(k.HoleLength > 0 ? k.HoleStart - k.Offset : k.Length);
+            var holeEnd = k.HoleStart + k.HoleLength;
+            if (!read.TryGet(k.Offset, before, out var head)) continue;
+            output.Write(head);
+            if (k.HoleLength == 0) continue;
+            output.Write(new byte[k.HoleLength]);
+            if (read.TryGet(holeEnd, (int)(k.Offset + k.Length - holeEnd), out var tail)) output.Write(tail);
+        }
         if (step.Complete) output.Write([0xFF, 0xD9]);
         return output.ToArray();
     }
@@ -62,41 +75,55 @@ public static class JpegMetadataExtent
     public static byte[] ReadHeader(Func<long, int, byte[]> readAt, long fileSize, int firstBytes, int maxBytes,
         string name, out bool isJpeg, out bool whole)
     {
-        var result = ReadHeaderAsync((o, n, _) => Task.FromResult(readAt(o, n)), fileSize, firstBytes, maxBytes, null, name, default)
+        var result = ReadHeaderAsync((o, n, _) => Task.FromResult(readAt(o, n)), fileSize, [new Range(0, firstBytes)], maxBytes, null, name, default)
             .GetAwaiter().GetResult();
         (isJpeg, whole) = (result.IsJpeg, result.IsWhole);
         return result.Bytes;
     }
 
     /// <summary>As <see cref="ReadHeader"/>, for a reader that needs only <paramref name="needs"/> (null: the whole header).</summary>
+    public static Task<HeaderRead> ReadHeaderAsync(Func<long, int, CancellationToken, Task<byte[]>> readAt, long fileSize,
+        int firstBytes, int maxBytes, JpegHeaderNeeds? needs, string name, CancellationToken ct) =>
+        ReadHeaderAsync(readAt, fileSize, [new Range(0, firstBytes)], maxBytes, needs, name, ct);
+
+    /// <summary>As above, with several first reads asked for at once (the ranges a file like it needed; the first
+    /// at offset 0); then only the ranges still needed, one after another.</summary>
     public static async Task<HeaderRead> ReadHeaderAsync(Func<long, int, CancellationToken, Task<byte[]>> readAt, long fileSize,
-        int firstBytes, int maxBytes, JpegHeaderNeeds? needs, string name, CancellationToken ct)
+        IReadOnlyList<Range> firstReads, int maxBytes, JpegHeaderNeeds? needs, string name, CancellationToken ct)
     {
         var read = new SparseBytes();
-        var first = await readAt(0, (int)Math.Min(firstBytes, Math.Max(0, fileSize)), ct).ConfigureAwait(false);
-        read.Add(0, first);
-        long asked = first.Length;
-        var requests = 1;
+        var size = Math.Max(0, fileSize);
+        var ranges = firstReads.Where(r => r.Offset < size || r.Offset == 0)
+            .Select(r => new Range(r.Offset, (int)Math.Min(r.Length, size - r.Offset))).ToList();
+        var got = await Task.WhenAll(ranges.Select(r => readAt(r.Offset, r.Length, ct))).ConfigureAwait(false);
+        for (var i = 0; i < ranges.Count; i++) read.Add(ranges[i].Offset, got[i]);
+        var first = got.Length > 0 && ranges[0].Offset == 0 ? got[0] : [];
+        long asked = ranges.Sum(r => (long)r.Length);
+        var requests = ranges.Count;
         Step step;
-        while ((step = Walk(read, fileSize, needs, null)).Need is { } need)
+        while ((step = Walk(read, fileSize, needs, null, null)).Need is { } need)
         {
             asked += need.Length;
             if (asked > maxBytes)
                 throw new InvalidDataException($"{name}: the JPEG header is longer than max_header_bytes ({maxBytes})");
-            var got = await readAt(need.Offset, need.Length, ct).ConfigureAwait(false);
+            var more = await readAt(need.Offset, need.Length, ct).ConfigureAwait(false);
             requests++;
-            read.Add(need.Offset, got);
-            if (got.Length < need.Length) { step = Walk(read, need.Offset + got.Length, needs, null); break; } // shorter than listed
+            read.Add(need.Offset, more);
+            if (more.Length < need.Length) { fileSize = need.Offset + more.Length; step = Walk(read, fileSize, needs, null, null); break; } // shorter than listed
         }
-        if (!step.IsJpeg) return new HeaderRead(first, false, first.Length >= fileSize, first.Length, requests, asked);
-        return new HeaderRead(Assemble(read, fileSize, needs), true, false, step.Extent, requests, asked);
+        if (!step.IsJpeg) return new HeaderRead(first, false, first.Length >= fileSize, first.Length, requests, asked, [new Range(0, first.Length)]);
+        var touched = new List<Range>();
+        Walk(read, fileSize, needs, null, touched);
+        return new HeaderRead(Assemble(read, fileSize, needs), true, false, step.Extent, requests, asked, touched);
     }
 
     // One walk over the segments: the next range to read, or the verdict; with kept != null, the segments to keep.
-    private static Step Walk(SparseBytes read, long fileSize, JpegHeaderNeeds? needs, List<(long, int)>? kept)
+    // With touched != null, the ranges it used.
+    private static Step Walk(SparseBytes read, long fileSize, JpegHeaderNeeds? needs, List<Kept>? kept, List<Range>? touched)
     {
         if (!read.TryGet(0, (int)Math.Min(2, fileSize), out var soi) || soi.Length < 2 || soi[0] != 0xFF || soi[1] != 0xD8)
             return new Step(null, false, false, 2);
+        touched?.Add(new Range(0, 2));
         var missing = needs?.Segments.ToHashSet();
         long pos = 2, extent = 2;
         Step Need(long from, long to) => new(new Range(read.CoveredEnd(from), (int)(Math.Min(to, fileSize) - read.CoveredEnd(from))), true, false, extent);
@@ -107,8 +134,10 @@ public static class JpegMetadataExtent
             if (pos + 2 > fileSize) return Done(false); // truncated: what we have is all there is
             var headLength = (int)Math.Min(4, fileSize - pos);
             if (!read.TryGet(pos, headLength, out var head)) return Need(pos, pos + HeadProbe);
+            touched?.Add(new Range(pos, headLength));
             extent = Math.Max(extent, pos + headLength);
-            if (head[0] != 0xFF) return Done(false); // not a marker: corrupt, let the parser say so
+            // Not a marker where one belongs: keep what is there, so the parser reports a corrupt file, not a cut one.
+            if (head[0] != 0xFF) { kept?.Add(new Kept(pos, headLength)); return Done(false); }
             var marker = head[1];
             if (marker == 0xFF) { pos++; continue; } // fill byte
             if (marker is 0xD8 or >= 0xD0 and <= 0xD7 or 0x01) { pos += 2; continue; } // no length
@@ -126,15 +155,27 @@ public static class JpegMetadataExtent
             {
                 var signature = Math.Min(needs.SignatureBytes(marker), available - 4);
                 if (!read.TryGet(pos + 4, signature, out var payload)) return Need(pos, pos + 4 + Math.Max(signature, HeadProbe));
+                touched?.Add(new Range(pos + 4, signature));
                 extent = Math.Max(extent, pos + 4 + signature);
                 kind = needs.Match(marker, payload);
                 keep = kind is not null && missing!.Contains(kind);
             }
             if (keep)
             {
-                if (!read.Covers(pos, available)) return Need(pos, pos + available);
+                // Exif for its tags: its thumbnail is found from the IFDs and left out (zeros in the header-only JPEG).
+                (long Start, int Length)? hole = null;
+                if (kind == JpegSegmentKind.ExifTags && available > 10)
+                {
+                    hole = ExifThumbnail.Find(read, pos + 10, available - 10, touched, out var ifds);
+                    if (ifds is { } r) return Need(r.Offset, Math.Min(pos + available, r.Offset + Math.Max(r.Length, 2 * HeadProbe)));
+                }
+                var (holeStart, holeEnd) = hole is { } h ? (h.Start, h.Start + h.Length) : (pos + available, pos + available);
+                if (!read.Covers(pos, (int)(holeStart - pos))) return Need(pos, holeStart);
+                if (!read.Covers(holeEnd, (int)(pos + available - holeEnd))) return Need(holeEnd, pos + available);
+                touched?.Add(new Range(pos, (int)(holeStart - pos)));
+                if (holeEnd < pos + available) touched?.Add(new Range(holeEnd, (int)(pos + available - holeEnd)));
                 extent = Math.Max(extent, pos + available);
-                kept?.Add((pos, available));
+                kept?.Add(new Kept(pos, available, holeStart, (int)(holeEnd - holeStart)));
                 if (available < length + 2) return Done(false); // cut inside a kept segment: keep the file's own cut
                 if (kind is not null) missing!.Remove(kind);
             }

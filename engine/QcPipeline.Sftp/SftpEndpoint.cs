@@ -24,6 +24,7 @@ public sealed class SftpEndpoint : IDisposable
     private long _downSince; // Stopwatch timestamp of the first failed reconnect of the current outage (0: none)
     private int _opened;
     private readonly List<SftpConnection> _live = [];
+    private SftpConnection? _offered, _handedOver;
 
     private SftpEndpoint(SftpConnectionSettings settings, string origin, SshdSandbox? demo, TimeSpan reconnectTimeout)
     {
@@ -108,6 +109,36 @@ public sealed class SftpEndpoint : IDisposable
         }
     }
 
+    /// <summary>Offers a connection already open (the listing's) to the first pool that needs one: that pool's first
+    /// worker starts at once, without a connection of its own (about ten round trips and a key exchange).</summary>
+    public void Offer(SftpConnection connection)
+    {
+        lock (_gate) _offered ??= connection;
+    }
+
+    /// <summary>The listing is done with its connection: if it is still offered, or was taken, the endpoint keeps the
+    /// listing's share and closes it at the end of the run (true), so a pool that opens late still finds it.</summary>
+    public bool HandOver(SftpConnection connection)
+    {
+        lock (_gate)
+        {
+            if (!connection.IsConnected || _handedOver is not null) return false;
+            _handedOver = connection;
+            return true;
+        }
+    }
+
+    /// <summary>The offered connection, shared (once: later callers get null), or null.</summary>
+    public SftpConnection? TakeOffered()
+    {
+        lock (_gate)
+        {
+            var offered = _offered is { IsConnected: true } c ? c.Share() : null;
+            if (offered is not null) _offered = null;
+            return offered;
+        }
+    }
+
     // Whether a failed connect is worth another try: only in an outage (a connection has worked, none works now),
     // within its window.
     private bool StillWaiting()
@@ -122,5 +153,9 @@ public sealed class SftpEndpoint : IDisposable
         }
     }
 
-    public void Dispose() => _demo?.Dispose();
+    public void Dispose()
+    {
+        lock (_gate) _handedOver?.Dispose();
+        _demo?.Dispose();
+    }
 }

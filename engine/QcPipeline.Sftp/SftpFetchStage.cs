@@ -70,8 +70,9 @@ public sealed class SftpFetchStage : PooledTransformStage<FileItem, FileContent,
         _files = new LocalFiles(Options.DownloadDir.Length > 0 ? Options.DownloadDir : Path.Combine(Context.OutputDirectory, "files"));
     }
 
+    // The first worker shares the listing's connection when there is one (it is open already); the others open their own.
     public override async ValueTask<SftpConnection> OpenAsync(int worker, CancellationToken ct) =>
-        await _endpoint!.ConnectAsync(ct).ConfigureAwait(false);
+        _endpoint!.TakeOffered() ?? await _endpoint.ConnectAsync(ct).ConfigureAwait(false);
 
     public override bool IsTransient(Exception error) => error is SshException { IsTransient: true } or IOException or TimeoutException;
 
@@ -88,18 +89,18 @@ public sealed class SftpFetchStage : PooledTransformStage<FileItem, FileContent,
     private async Task<FileContent> FetchHeaderAsync(FileItem item, SftpConnection client, ItemContext context)
     {
         var ct = context.CancellationToken;
-        var first = Options.HeaderBytes > 0 ? Options.HeaderBytes : _learner.FirstRead(item.Size);
+        IReadOnlyList<JpegMetadataExtent.Range> first = Options.HeaderBytes > 0 ? [new(0, Options.HeaderBytes)] : _learner.FirstReads(item.Size);
         long received = 0;
         try
         {
-            using var file = await client.OpenAsync(item.Path, first, ct).ConfigureAwait(false);
+            using var file = await client.OpenAsync(item.Path, first[0].Length, ct).ConfigureAwait(false);
             var header = await JpegMetadataExtent.ReadHeaderAsync(async (offset, count, c) =>
             {
                 var bytes = await file.ReadAtAsync(offset, count, c).ConfigureAwait(false);
-                received += bytes.Length;
+                Interlocked.Add(ref received, bytes.Length);
                 return bytes;
             }, item.Size, first, Options.MaxHeaderBytes, _needs, item.Path, ct).ConfigureAwait(false);
-            if (header.IsJpeg) _learner.Learn(item.Size, header.Extent);
+            if (header.IsJpeg) _learner.Learn(item.Size, header.Touched);
             context.Tag("qc.requests", header.Requests);
             return FileContent.From(item, header.Bytes, header.IsWhole);
         }
@@ -116,7 +117,7 @@ public sealed class SftpFetchStage : PooledTransformStage<FileItem, FileContent,
         try
         {
             await using (var file = LocalFiles.CreateNew(temp))
-                length = await client.DownloadAsync(item.Path, file, context.CancellationToken).ConfigureAwait(false);
+                length = await client.DownloadAsync(item.Path, file, item.Size, context.CancellationToken).ConfigureAwait(false);
             File.Move(temp, target, overwrite: true); // rename(2): replaces a link at the name, never writes through it
         }
         catch

@@ -40,7 +40,8 @@ public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
 {
     private const int ListAttempts = 3;
 
-    private sealed record Folder(string Path, string Relative, int Depth, string Real);
+    // Real: where the folder really is (links resolved); null for root, whose realpath is asked beside its listing.
+    private sealed record Folder(string Path, string Relative, int Depth, string? Real);
 
     private sealed record Listing(Folder Folder, List<FileItem> Files, List<Folder> Subfolders, int LinksNotFollowed, string? Error);
 
@@ -53,9 +54,11 @@ public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
         if (root.Length == 0) root = "/";
         using var connection = new SharedConnection(endpoint);
         // The first connection also tells us whether the server can be reached at all: its error is the run's.
-        var realRoot = await (await connection.GetAsync(ct).ConfigureAwait(false)).RealPathAsync(root, ct).ConfigureAwait(false);
-        var visited = new HashSet<string>(StringComparer.Ordinal) { realRoot };
-        var waiting = new Queue<Folder>([new Folder(root, "", 0, realRoot)]);
+        // Root's realpath (for telling links out of root) goes out together with root's listing: no round trip of its own.
+        var realRoot = (await connection.GetAsync(ct).ConfigureAwait(false)).RealPathAsync(root, ct);
+        _ = realRoot.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        var waiting = new Queue<Folder>([new Folder(root, "", 0, null)]);
         var listing = new Queue<Task<Listing>>(); // in the order the folders were found
         long total = 0, linksNotFollowed = 0;
         try
@@ -68,6 +71,7 @@ public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
                     listing.Enqueue(ListAsync(connection, endpoint, filter, folder, realRoot, ct));
                 }
                 var done = await listing.Dequeue().ConfigureAwait(false);
+                if (done.Folder.Depth == 0) visited.Add(await realRoot.ConfigureAwait(false));
                 linksNotFollowed += done.LinksNotFollowed;
                 if (done.Error is not null)
                 {
@@ -76,7 +80,7 @@ public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
                 }
                 // A folder seen before (a link loop, or two links to one folder) is listed once: where it really is decides.
                 foreach (var child in done.Subfolders)
-                    if (Options.Recursive && child.Depth <= 64 && visited.Add(child.Real)) waiting.Enqueue(child);
+                    if (Options.Recursive && child.Depth <= 64 && visited.Add(child.Real!)) waiting.Enqueue(child);
                 total += done.Files.Count;
                 foreach (var f in done.Files)
                 {
@@ -99,7 +103,7 @@ public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
     }
 
     // Lists one folder; when the connection dies under it, once more on a new one.
-    private async Task<Listing> ListAsync(SharedConnection connection, SftpEndpoint endpoint, PathFilter filter, Folder folder, string realRoot, CancellationToken ct)
+    private async Task<Listing> ListAsync(SharedConnection connection, SftpEndpoint endpoint, PathFilter filter, Folder folder, Task<string> realRoot, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -117,12 +121,15 @@ public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
         }
     }
 
-    private async Task<Listing> ListFolderAsync(SftpConnection client, SftpEndpoint endpoint, PathFilter filter, Folder folder, string realRoot, CancellationToken ct)
+    private async Task<Listing> ListFolderAsync(SftpConnection client, SftpEndpoint endpoint, PathFilter filter, Folder folder, Task<string> realRootTask, CancellationToken ct)
     {
         var files = new List<FileItem>();
         var subfolders = new List<Folder>();
         var notFollowed = 0;
-        foreach (var entry in (await client.ListAsync(folder.Path, ct).ConfigureAwait(false)).OrderBy(e => e.Name, StringComparer.Ordinal))
+        var entries = await client.ListAsync(folder.Path, ct).ConfigureAwait(false);
+        var realRoot = await realRootTask.ConfigureAwait(false);
+        var real = folder.Real ?? realRoot;
+        foreach (var entry in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
         {
             if (entry.Name is "." or "..") continue;
             var childRelative = folder.Relative.Length == 0 ? entry.Name : folder.Relative + "/" + entry.Name;
@@ -140,7 +147,7 @@ public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
             }
             if (entry.Kind == SftpEntryKind.Directory)
             {
-                subfolders.Add(new Folder(childPath, childRelative, folder.Depth + 1, folder.Real.TrimEnd('/') + "/" + entry.Name));
+                subfolders.Add(new Folder(childPath, childRelative, folder.Depth + 1, real.TrimEnd('/') + "/" + entry.Name));
                 continue;
             }
             if (entry.Kind != SftpEntryKind.File || !filter.Matches(childRelative)) continue;

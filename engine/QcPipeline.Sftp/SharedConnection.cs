@@ -14,8 +14,16 @@ internal sealed class SharedConnection(SftpEndpoint endpoint) : IDisposable
         lock (_gate)
         {
             if (_current is { IsFaulted: true } or { IsCanceled: true }) _current = null;
-            return (_current ??= endpoint.ConnectAsync(ct)).WaitAsync(ct);
+            return (_current ??= ConnectAndOfferAsync(ct)).WaitAsync(ct);
         }
+    }
+
+    // A fetch pool of the same server may use this connection too while it lists (see SftpEndpoint.Offer).
+    private async Task<SftpConnection> ConnectAndOfferAsync(CancellationToken ct)
+    {
+        var connection = await endpoint.ConnectAsync(ct).ConfigureAwait(false);
+        endpoint.Offer(connection);
+        return connection;
     }
 
     /// <summary>The connection died under a task: replace it (unless that happened already).</summary>
@@ -32,7 +40,7 @@ internal sealed class SharedConnection(SftpEndpoint endpoint) : IDisposable
     {
         lock (_gate)
         {
-            if (_current is { IsCompletedSuccessfully: true } t) t.Result.Dispose();
+            if (_current is { IsCompletedSuccessfully: true } t && !endpoint.HandOver(t.Result)) t.Result.Dispose();
             _current = null;
         }
     }

@@ -30,7 +30,7 @@ public sealed class GpsReadException(string message) : Exception(message);
 public sealed class ExifGpsStage : TransformStage<FileContent, GpsPoint, ExifGpsOptions>, IResultCache, IJpegHeaderReader
 {
     /// <summary>GPS, time and camera are in EXIF; DJI flight data in XMP: a fetch before this stage reads just those.</summary>
-    public JpegHeaderNeeds HeaderNeeds { get; } = JpegHeaderNeeds.Of(JpegSegmentKind.Exif, JpegSegmentKind.Xmp);
+    public JpegHeaderNeeds HeaderNeeds { get; } = JpegHeaderNeeds.Of(JpegSegmentKind.ExifTags, JpegSegmentKind.Xmp); // GPS and DJI fields: no thumbnail
 
     private PhotoCache? _cache;
 
@@ -44,6 +44,8 @@ public sealed class ExifGpsStage : TransformStage<FileContent, GpsPoint, ExifGps
     public override ValueTask StopAsync()
     {
         _cache?.Save();
+        _cache?.Dispose();
+        _cache = null;
         return ValueTask.CompletedTask;
     }
 

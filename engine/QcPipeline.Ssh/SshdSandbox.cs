@@ -56,6 +56,9 @@ public sealed class SshdSandbox : IDisposable
     public int MaxSessions { get; }
     public string ClientKeyPath { get; }
 
+    /// <summary>sshd's process id while it runs (its session processes are its children): for CPU accounting.</summary>
+    public int? ProcessId => _sshd is { HasExited: false } p ? p.Id : null;
+
     /// <summary>A known_hosts file holding this server's ed25519 key (as [127.0.0.1]:port), plain (hash it with
     /// ssh-keygen -H to test hashed entries).</summary>
     public string KnownHostsPath => Path.Combine(Directory, "known_hosts");

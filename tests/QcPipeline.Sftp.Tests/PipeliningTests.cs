@@ -39,7 +39,7 @@ public sealed class PipeliningTests
             Assert.Equal(Site.ExpectedHeader(File.ReadAllBytes(Path.Combine(site.Content, o.Value!.Folder, o.Value.Name))), o.Value.Bytes.ToArray());
         var fetch = result.Stages.Single(s => s.Name == "fetch");
         Assert.Equal(1, fetch.Workers);
-        Assert.Equal(2, link.Connections); // one to list, one to fetch
+        Assert.Equal(1, link.Connections); // the fetch shares the listing's connection
         var stage = result.Stages.ToList().FindIndex(s => s.Name == "fetch");
         Assert.InRange(MostAtOnce(result, stage, 0), 48, 64);
     }

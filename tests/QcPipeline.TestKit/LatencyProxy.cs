@@ -43,6 +43,18 @@ public sealed class LatencyProxy : IAsyncDisposable
 
     private int _connections;
 
+    /// <summary>Times a client started sending after its server had last spoken, over all connections: the round
+    /// trips the clients waited for (requests sent together, before any answer, count once).</summary>
+    public int ClientTurns => Volatile.Read(ref _clientTurns);
+
+    private int _clientTurns;
+
+    // Who spoke last on one connection: a client's send after its server spoke starts a new turn.
+    private sealed class Conversation
+    {
+        public volatile bool ServerSpokeLast = true;
+    }
+
     private sealed class Link
     {
         public long Bytes;
@@ -62,17 +74,18 @@ public sealed class LatencyProxy : IAsyncDisposable
             var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try { await server.ConnectAsync(_upstream, _stop.Token); }
             catch (Exception) { client.Dispose(); server.Dispose(); continue; }
+            var conversation = new Conversation();
             lock (_tasks)
             {
-                _tasks.Add(PumpAsync(client, server, _up));
-                _tasks.Add(PumpAsync(server, client, _down));
+                _tasks.Add(PumpAsync(client, server, _up, conversation));
+                _tasks.Add(PumpAsync(server, client, _down, conversation));
             }
         }
     }
 
     // Reads as bytes arrive, stamps each chunk with its delivery time (queueing on the link, then latency),
     // and a writer delivers chunks in order at those times.
-    private async Task PumpAsync(Socket from, Socket to, Link link)
+    private async Task PumpAsync(Socket from, Socket to, Link link, Conversation conversation)
     {
         var chunks = Channel.CreateUnbounded<(byte[] Data, int Length, long DueTicks)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var writer = Task.Run(async () =>
@@ -96,6 +109,12 @@ public sealed class LatencyProxy : IAsyncDisposable
                 var buffer = new byte[64 * 1024];
                 var n = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
                 if (n == 0) break;
+                if (link == _down) conversation.ServerSpokeLast = true;
+                else if (conversation.ServerSpokeLast)
+                {
+                    conversation.ServerSpokeLast = false;
+                    Interlocked.Increment(ref _clientTurns);
+                }
                 long due;
                 lock (link.Gate)
                 {

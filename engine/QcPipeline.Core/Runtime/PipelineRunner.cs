@@ -63,6 +63,10 @@ public sealed class PipelineRunner
     /// <summary>Warnings so far (each printed once).</summary>
     public event Action<string>? Warning;
 
+    /// <summary>What the run's stages add to report.html (<see cref="Reports.IReportContributor"/>), asked after the run.</summary>
+    public IReadOnlyList<Reports.ReportSection> ReportSections() =>
+        Reports.ReportContributions.Collect(_nodes.Select(n => (n.Name, (object)n.Stage)));
+
     /// <summary>Stops reading sources, as Ctrl+C does; items in progress get the job's shutdown_timeout.</summary>
     public void Stop(string reason = "cancelled by the user") => _run.Stop(RunOutcome.Cancelled, reason);
 
