@@ -259,6 +259,7 @@ public sealed class ClusterCoordinator : ISegmentExecutor
 
     public object? Report()
     {
+        if (_announcement is null) return null; // the run never reached the cluster
         var workers = _workers.All.Select(w => new WorkerReport(w.Id, w.Host, w.Capacity, w.Items, w.Failed, w.Redelivered, w.Refused)).ToList();
         return new ClusterReport(_plan.Url, _names.Run, Segment.Nodes.Select(n => n.Name).ToList(), MaxOutstanding,
             _plan.Options.AckWait.TotalMilliseconds, _plan.Options.MaxDeliver, workers,
