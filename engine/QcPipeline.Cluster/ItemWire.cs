@@ -64,7 +64,12 @@ public sealed class ItemWire(StageRegistry registry)
         var span = TraceParent.Parse(r.Span);
         return r.End switch
         {
-            "processed" when r is { Type: { } t, Value: { } json } => new SegmentOutcome { End = SegmentEnd.Processed, Value = Decode(t, json), Span = span, Steps = steps, Worker = worker },
+            "processed" when r is { Type: { } t, Value: { } json } => new SegmentOutcome
+            {
+                End = SegmentEnd.Processed, Value = Decode(t, json), Span = span, Steps = steps, Worker = worker,
+                Failure = r.FailedStage is { } stage ? new Failure(stage, key, r.Reason ?? "", Math.Max(1, r.Attempts)) : null,
+                SkipReason = r.FailedStage is null ? r.Reason : null,
+            },
             "skipped" => new SegmentOutcome { End = SegmentEnd.Skipped, SkipReason = r.Reason, Span = span, Steps = steps, Worker = worker },
             "cancelled" => new SegmentOutcome { End = SegmentEnd.Cancelled, Steps = steps, Worker = worker },
             _ => new SegmentOutcome

@@ -59,6 +59,9 @@ internal sealed class RemoteNode : NodeRuntime
             case SegmentEnd.Processed when outcome.Value is { } value:
                 e.Value = value;
                 e.Key = value.Key;
+                // A part failed or was skipped there while the result carries on: the item is counted so, as locally.
+                if (outcome.Failure is { } partFailed) ApplyFailure(e, partFailed, StageOf(partFailed));
+                if (outcome.SkipReason is { } partSkipped) Run.Ledger.RecordSkip(e.Root, partSkipped);
                 break;
             case SegmentEnd.Skipped:
                 Run.Ledger.RecordSkip(e.Root, outcome.SkipReason ?? "skipped");
@@ -66,9 +69,8 @@ internal sealed class RemoteNode : NodeRuntime
                 break;
             default:
                 var failure = outcome.Failure ?? new Failure(Segment.Entry.Name, e.Key, "came back with no result", 1);
-                var stage = _stages.TryGetValue(failure.Stage, out var s) ? s.Node : Segment.Entry;
                 if (outcome.Steps.Count == 0) Stats.FailedOne(); // the failure happened before any stage ran it
-                ApplyFailure(e, failure, stage);
+                ApplyFailure(e, failure, StageOf(failure));
                 e.Fail(failure);
                 span?.SetStatus(ActivityStatusCode.Error, failure.Reason);
                 break;
@@ -76,6 +78,8 @@ internal sealed class RemoteNode : NodeRuntime
         e.Span = outcome.Span != default ? outcome.Span : span?.Context ?? default;
         await EmitAsync(e).ConfigureAwait(false);
     }
+
+    private GraphNode StageOf(Failure f) => _stages.TryGetValue(f.Stage, out var s) ? s.Node : Segment.Entry;
 
     private Activity? StartSpan(Envelope e)
     {

@@ -135,13 +135,18 @@ public sealed class SegmentHost
         if (!_open.TryRemove(root.Id, out var open)) return;
         var steps = (IReadOnlyList<SegmentStep>?)root.Steps ?? [];
         var last = open.Last;
+        // What left the last stage goes on as it left (a join carries on when one of its parts failed); the item's
+        // own failure or skip goes with it, for the other side's accounting.
         open.Done.TrySetResult(root.State switch
         {
-            ItemState.Processed when last?.Value is { } value => new SegmentOutcome { End = SegmentEnd.Processed, Value = value, Span = last.Span, Steps = steps },
-            ItemState.Failed => new SegmentOutcome { End = SegmentEnd.Failed, Failure = root.Failure, Span = last?.Span ?? default, Steps = steps },
-            ItemState.Skipped => new SegmentOutcome { End = SegmentEnd.Skipped, SkipReason = root.SkipReason, Span = last?.Span ?? default, Steps = steps },
-            ItemState.Processed => SegmentOutcome.Failing(new Failure(_segment.Exit.Name, root.Key, "no result left the last stage", 0)),
-            _ => new SegmentOutcome { End = SegmentEnd.Cancelled, Steps = steps },
+            ItemState.Cancelled => new SegmentOutcome { End = SegmentEnd.Cancelled, Steps = steps },
+            _ when last is { Failure: null, SkipReason: null, Value: { } value } => new SegmentOutcome
+            {
+                End = SegmentEnd.Processed, Value = value, Failure = root.Failure, SkipReason = root.SkipReason, Span = last.Span, Steps = steps,
+            },
+            ItemState.Failed => new SegmentOutcome { End = SegmentEnd.Failed, Failure = last?.Failure ?? root.Failure, Span = last?.Span ?? default, Steps = steps },
+            ItemState.Skipped => new SegmentOutcome { End = SegmentEnd.Skipped, SkipReason = last?.SkipReason ?? root.SkipReason, Span = last?.Span ?? default, Steps = steps },
+            _ => SegmentOutcome.Failing(new Failure(_segment.Exit.Name, root.Key, "no result left the last stage", 0)),
         });
     }
 

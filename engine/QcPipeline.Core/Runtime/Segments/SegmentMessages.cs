@@ -32,10 +32,11 @@ public sealed record SegmentOutcome
     /// <summary>The result (when processed).</summary>
     public IItem? Value { get; init; }
 
-    /// <summary>Why it failed (the stage named is one of the run's).</summary>
+    /// <summary>Why it failed (the stage named is one of the run's). With a result (<see cref="SegmentEnd.Processed"/>):
+    /// a part of the item failed but its result carries on, as a join's does when one of its parts failed.</summary>
     public Failure? Failure { get; init; }
 
-    /// <summary>Why it was skipped.</summary>
+    /// <summary>Why it was skipped (with a result: a part of it was).</summary>
     public string? SkipReason { get; init; }
 
     /// <summary>The item's last span where it ran (links from the stages after it), or default.</summary>
