@@ -6,6 +6,8 @@
 #   ./run.sh test                                          the whole test suite
 #   ./run.sh bench [NAME]                                  benchmarks (see BENCHMARKS.md)
 #   ./run.sh docs                                          regenerate config/job.schema.json and the README reference
+#   ./run.sh worker --cluster nats://HOST:4222             a worker of distributed jobs (JOB.yaml --cluster URL coordinates)
+#   ./run.sh cluster-demo                                  a local nats-server, two workers and the demo site, in one command
 #   ./run.sh fuzz NAME [SECONDS]                           fuzz a target under AFL++ (see FUZZING.md)
 #   ./run.sh trace-viewer                                  a local trace viewer (the Aspire dashboard), no Docker
 # It installs the Debian packages it needs (as root; otherwise it prints the command) and builds what
@@ -20,9 +22,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # no compiler is needed.
 packages=(openssh-server openssh-client libgtk-3-0 libdrm2 libatomic1)
 case "${1:-}" in
-  test) packages+=(chromium libimage-exiftool-perl) ;;  # the run report is checked in a real browser; exiftool is the GPS oracle
-  bench) packages+=(libimage-exiftool-perl sshfs fuse3 libturbojpeg0 wrk) ;;  # peers: sshfs + exiftool; libturbojpeg for the decode benchmark; wrk loads the server
+  test) packages+=(chromium libimage-exiftool-perl nats-server) ;;  # the run report is checked in a real browser; exiftool is the GPS oracle; the cluster tests start a real nats-server
+  bench) packages+=(libimage-exiftool-perl sshfs fuse3 libturbojpeg0 wrk nats-server) ;;  # peers: sshfs + exiftool; libturbojpeg for the decode benchmark; wrk loads bench serve; bench cluster runs a nats-server
   fuzz) packages+=(afl++) ;;                         # coverage-guided fuzzing (SharpFuzz instruments the .NET side)
+  cluster-demo) packages+=(nats-server) ;;
 esac
 
 need_packages() {
@@ -122,6 +125,11 @@ case "${1:-}" in
     export ASPNETCORE_URLS=http://127.0.0.1:18888 ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:4317 \
       ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://127.0.0.1:4318 ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true
     exec "$dashboard/Aspire.Dashboard"
+    ;;
+  cluster-demo)
+    shift
+    build_cli
+    exec dotnet "$cli_dll" cluster-demo --job "$here/pipelines/site-scan.yaml" "$@"
     ;;
   fuzz)
     shift
