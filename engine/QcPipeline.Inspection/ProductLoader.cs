@@ -24,10 +24,20 @@ public static class ProductLoader
         var display = Path.GetRelativePath(Environment.CurrentDirectory, full);
         if (display.StartsWith("..", StringComparison.Ordinal)) display = full;
         if (!File.Exists(full)) return (null, [new Diagnostic(SourceLocation.Of(display), "no such product file")]);
+        return Parse(File.ReadAllBytes(full), full);
+    }
+
+    /// <summary>As <see cref="Read"/>, for a product file's bytes as if they were the file at <paramref name="path"/>
+    /// (its goldens are found beside it).</summary>
+    public static (ProductDefinition? Product, IReadOnlyList<Diagnostic> Problems) Parse(byte[] bytes, string path)
+    {
+        var full = Path.GetFullPath(path);
+        var display = Path.GetRelativePath(Environment.CurrentDirectory, full);
+        if (display.StartsWith("..", StringComparison.Ordinal)) display = full;
         var diags = new DiagnosticBag();
         var ctx = new BindContext(display, Path.GetDirectoryName(full)!, diags);
         var stream = new YamlStream();
-        try { stream.Load(new StringReader(File.ReadAllText(full))); }
+        try { stream.Load(new StringReader(new StreamReader(new MemoryStream(bytes), System.Text.Encoding.UTF8).ReadToEnd())); }
         catch (YamlException e)
         {
             return (null, [new Diagnostic(SourceLocation.At(display, e.Start), "YAML: " + (e.InnerException ?? e).Message.Split('\n')[0])]);

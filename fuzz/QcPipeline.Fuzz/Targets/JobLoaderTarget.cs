@@ -16,6 +16,9 @@ public sealed class JobLoaderTarget : FuzzTarget
     public override string Name => "job-loader";
 
     /// <inheritdoc/>
+    public override IReadOnlyList<string> Instrumented => ["QcPipeline.Core.dll", "YamlDotNet.dll"];
+
+    /// <inheritdoc/>
     public override void Run(byte[] input)
     {
         try
