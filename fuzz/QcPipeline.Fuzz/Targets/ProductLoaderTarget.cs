@@ -32,7 +32,7 @@ public sealed class ProductLoaderTarget : FuzzTarget
         {
             if (d.Location.Line < 1 || d.Location.Column < 1 || !file.EndsWith(d.Location.File, StringComparison.Ordinal))
                 throw new FuzzFinding($"a problem not placed in the product file: {d}");
-            if (d.Message.Length == 0 || d.Message.AsSpan().IndexOfAny('\r', '\n') >= 0)
+            if (d.Message.Length == 0 || d.ToString().AsSpan().IndexOfAny('\r', '\n') >= 0)
                 throw new FuzzFinding($"a problem that is not one line: {d}");
         }
         if (problems.Count > 0) return;
