@@ -2,10 +2,12 @@
 # QcPipeline's one entry point:
 #   ./run.sh JOB.yaml [--set PATH=VALUE ...] [--out DIR]   run a job
 #   ./run.sh validate|graph|schema|stages ...              the CLI's other commands
+#   ./run.sh serve JOB.yaml [--port 8080] [--bind ADDR]     serve the job over HTTP (see the README's service section)
 #   ./run.sh test                                          the whole test suite
 #   ./run.sh bench [NAME]                                  benchmarks (see BENCHMARKS.md)
 #   ./run.sh docs                                          regenerate config/job.schema.json and the README reference
 #   ./run.sh fuzz NAME [SECONDS]                           fuzz a target under AFL++ (see FUZZING.md)
+#   ./run.sh trace-viewer                                  a local trace viewer (the Aspire dashboard), no Docker
 # It installs the Debian packages it needs (as root; otherwise it prints the command) and builds what
 # changed. The job path and --out are taken from the folder you run it in.
 set -euo pipefail
@@ -19,7 +21,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 packages=(openssh-server openssh-client libgtk-3-0 libdrm2 libatomic1)
 case "${1:-}" in
   test) packages+=(chromium libimage-exiftool-perl) ;;  # the run report is checked in a real browser; exiftool is the GPS oracle
-  bench) packages+=(libimage-exiftool-perl sshfs fuse3 libturbojpeg0) ;;  # peers: sshfs + exiftool; libturbojpeg for the decode benchmark
+  bench) packages+=(libimage-exiftool-perl sshfs fuse3 libturbojpeg0 wrk) ;;  # peers: sshfs + exiftool; libturbojpeg for the decode benchmark; wrk loads the server
   fuzz) packages+=(afl++) ;;                         # coverage-guided fuzzing (SharpFuzz instruments the .NET side)
 esac
 
@@ -102,6 +104,24 @@ case "${1:-}" in
     shift
     dotnet build "$here/bench/QcPipeline.Bench/QcPipeline.Bench.csproj" -c Release -nologo -v q -clp:ErrorsOnly >&2
     exec dotnet "$here/bench/QcPipeline.Bench/bin/Release/net10.0/QcPipeline.Bench.dll" "$@"
+    ;;
+  trace-viewer)
+    # The Aspire dashboard from NuGet (a self-contained build, version in Directory.Packages.props), restored once
+    # into .tools/: OTLP in on 127.0.0.1:4317 (gRPC) and 4318 (HTTP), traces and metrics on 127.0.0.1:18888.
+    viewer="$here/.tools/trace-viewer"
+    dashboard="$(ls -d "$viewer"/packages/aspire.dashboard.sdk.linux-x64/*/tools 2>/dev/null | head -1 || true)"
+    if [ ! -x "$dashboard/Aspire.Dashboard" ]; then
+      mkdir -p "$viewer"
+      printf '%s\n' '<Project Sdk="Microsoft.NET.Sdk">' '  <ItemGroup><PackageReference Include="Aspire.Dashboard.Sdk.linux-x64" /></ItemGroup>' '</Project>' \
+        > "$viewer/trace-viewer.csproj"
+      echo "run.sh: fetching the Aspire dashboard (about 38 MB, once)" >&2
+      dotnet restore "$viewer/trace-viewer.csproj" --packages "$viewer/packages" -nologo -v q >&2
+      dashboard="$(ls -d "$viewer"/packages/aspire.dashboard.sdk.linux-x64/*/tools | head -1)"
+    fi
+    echo "run.sh: trace viewer on http://127.0.0.1:18888 ; send traces with OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317" >&2
+    export ASPNETCORE_URLS=http://127.0.0.1:18888 ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:4317 \
+      ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://127.0.0.1:4318 ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true
+    exec "$dashboard/Aspire.Dashboard"
     ;;
   fuzz)
     shift

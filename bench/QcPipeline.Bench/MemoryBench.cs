@@ -75,7 +75,7 @@ public static class MemoryBench
         foreach (var a in new[] { typeof(MemoryBench).Assembly.Location, MemoryChild.Name, job, "--out", Path.Combine(work, label), "--no-cache" })
             psi.ArgumentList.Add(a);
         psi.Environment["CI"] = "true";
-        psi.Environment["DOTNET_gcConcurrent"] = "1"; // as the CLI runs (the bench itself turns it off)
+        psi.Environment["DOTNET_gcConcurrent"] = "0"; // as the CLI runs (its project turns background GC off)
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

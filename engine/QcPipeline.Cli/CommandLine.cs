@@ -7,7 +7,7 @@ namespace QcPipeline.Cli;
 
 /// <summary>
 /// The command line: `qcpipeline JOB.yaml [--set PATH=VALUE ...] [--out DIR]`, and `validate`, `graph`,
-/// `schema`, `stages`. (run.sh adds `test` and `bench`.)
+/// `schema`, `stages`, `serve`. (run.sh adds `test` and `bench`.)
 /// </summary>
 public static class CommandLine
 {
@@ -76,6 +76,7 @@ public static class CommandLine
         root.Add(graphCmd);
         root.Add(schema);
         root.Add(stages);
+        root.Add(ServeCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -45,12 +45,13 @@ public static class RunCommand
             console.Info($"running {graph.Job.Name} → {Shown(output)}");
             var result = await ProgressDisplay.Follow(runner, runner.RunAsync());
             signals.Finishing();
-            return Finish(result, output, job, telemetry, console);
+            return Finish(result, runner.ReportSections(), output, job, telemetry, console);
         }
     }
 
     // run.json first (the accounting), then traces, the report and the summary; a failure of one does not stop the others.
-    private static int Finish(RunResult result, string output, JobOptions job, TelemetrySession telemetry, ConsoleOutput console)
+    private static int Finish(RunResult result, IReadOnlyList<Core.Reports.ReportSection> sections, string output, JobOptions job,
+        TelemetrySession telemetry, ConsoleOutput console)
     {
         var exit = result.ExitCode;
         try { RunJson.Write(Path.Combine(output, OutputFiles.RunJson), result); }
@@ -62,11 +63,7 @@ public static class RunCommand
         telemetry.Flush();
         if (job.Outputs.Report)
         {
-            try
-            {
-                var geo = Path.Combine(output, "points.geojson");
-                RunReportWriter.Write(Path.Combine(output, OutputFiles.Report), result, File.Exists(geo) ? geo : null);
-            }
+            try { RunReportWriter.Write(Path.Combine(output, OutputFiles.Report), result, sections); }
             catch (Exception e) { console.Warn($"report.html could not be written: {e.Message}"); }
         }
         ConsoleSummary.Print(result);

@@ -28,7 +28,7 @@ public sealed class LocalListOptions
     public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(1);
 }
 
-/// <summary>Lists the files of a local folder (sorted, so runs are repeatable), or watches it for new ones.</summary>
+/// <summary>Lists the files of a local folder (folder by folder, each sorted, so runs are repeatable), or watches it for new ones.</summary>
 [Stage("files.list", "Lists the files of a local folder; with watch: true, keeps taking new files as they are completely written.")]
 public sealed class LocalListStage : SourceStage<FileItem, LocalListOptions>
 {
@@ -38,37 +38,48 @@ public sealed class LocalListStage : SourceStage<FileItem, LocalListOptions>
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"files.list: folder {root} does not exist");
         var filter = new PathFilter(Options.Include, Options.Exclude);
         var taken = new HashSet<string>(StringComparer.Ordinal);
-        var initial = Scan(root, filter).ToList();
-        if (!Options.Watch) context.AnnounceTotal(initial.Count);
-        foreach (var f in initial)
+        // The folder is walked twice, to count and to list, rather than held: a listing of 100,000 files would
+        // otherwise stay in memory for the whole run.
+        if (!Options.Watch) context.AnnounceTotal(Scan(root, filter).LongCount());
+        foreach (var f in Scan(root, filter))
         {
             context.CancellationToken.ThrowIfCancellationRequested();
             // Watching: a file changed within the settle time may still be being written; the watcher takes it once it holds still.
             if (Options.Watch && DateTime.UtcNow - f.Modified.UtcDateTime < Options.Settle) continue;
-            taken.Add(f.Path);
+            if (Options.Watch) taken.Add(f.Path);
             yield return f;
         }
         if (!Options.Watch) yield break;
         await foreach (var f in WatchAsync(root, filter, taken, context.CancellationToken)) yield return f;
     }
 
+    // Folder by folder, each folder's files and then its subfolders in ordinal order: memory holds one folder's
+    // names at a time.
     private IEnumerable<FileItem> Scan(string root, PathFilter filter)
     {
         var options = new EnumerationOptions
         {
-            RecurseSubdirectories = Options.Recursive, IgnoreInaccessible = true,
+            RecurseSubdirectories = false, IgnoreInaccessible = true,
             AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint, // no symlink loops
         };
-        foreach (var path in Directory.EnumerateFiles(root, "*", options).Order(StringComparer.Ordinal))
+        var folders = new Stack<string>();
+        folders.Push(root);
+        while (folders.Count > 0)
         {
-            var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
-            if (!filter.Matches(relative)) continue;
-            var info = new FileInfo(path);
-            var folder = Path.GetDirectoryName(relative)?.Replace('\\', '/') ?? "";
-            yield return new FileItem("local", path, folder.Length == 0 ? "." : folder, info.Name, info.Length, info.LastWriteTimeUtc)
+            var dir = folders.Pop();
+            foreach (var path in Directory.EnumerateFiles(dir, "*", options).Order(StringComparer.Ordinal))
             {
-                LocalPath = path,
-            };
+                var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
+                if (!filter.Matches(relative)) continue;
+                var info = new FileInfo(path);
+                var folder = Path.GetDirectoryName(relative)?.Replace('\\', '/') ?? "";
+                yield return new FileItem("local", path, folder.Length == 0 ? "." : folder, info.Name, info.Length, info.LastWriteTimeUtc)
+                {
+                    LocalPath = path,
+                };
+            }
+            if (!Options.Recursive) continue;
+            foreach (var sub in Directory.EnumerateDirectories(dir, "*", options).Order(StringComparer.Ordinal).Reverse()) folders.Push(sub);
         }
     }
 

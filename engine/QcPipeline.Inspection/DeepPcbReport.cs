@@ -1,27 +1,22 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using QcPipeline.Core.Reports;
 using QcPipeline.Vision.Defects;
 using QcPipeline.Vision.Evaluation;
 
 namespace QcPipeline.Inspection;
 
-/// <summary>deeppcb.score's section of report.html: the protocol's figures and the confusion matrix of types
-/// (written as an HTML fragment into the output folder's report-sections/, which the report includes).</summary>
+/// <summary>deeppcb.score's section of report.html: the protocol's figures and the confusion matrix of types.</summary>
 internal static class DeepPcbReport
 {
-    public static void Write(string outputDirectory, DeepPcbScore score)
-    {
-        var folder = Path.Combine(outputDirectory, "report-sections");
-        Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "deeppcb.html"), Render(score));
-    }
+    public static ReportSection Section(DeepPcbScore score) => new() { Id = "deeppcb-scores", Title = "DeepPCB scores", Html = Render(score) };
 
     public static string Render(DeepPcbScore s)
     {
         var ci = CultureInfo.InvariantCulture;
         var html = new StringBuilder();
-        html.Append("<section><h2>DeepPCB scores</h2><p class=\"note\">The data set's protocol: ground truth in file order, each matched to the first unmatched detection with IoU &gt; 0.33 (typed: of the same type). ")
+        html.Append("<p class=\"note\">The data set's protocol: ground truth in file order, each matched to the first unmatched detection with IoU &gt; 0.33 (typed: of the same type). ")
             .Append(s.Boards.ToString(ci)).Append(" boards, ").Append(s.BoardsPerSecond.ToString("F1", ci)).Append(" boards/s.</p>");
         html.Append("<table><tr><th></th><th>precision</th><th>recall</th><th>F-score</th><th>AP</th><th>matched</th><th>detections</th><th>ground truth</th></tr>");
         void Row(string name, ProtocolScores p) => html.Append(ci, $"<tr><td>{E(name)}</td><td>{p.Precision:F3}</td><td>{p.Recall:F3}</td><td>{p.F:F3}</td><td>{p.AP:F3}</td><td>{p.Matches}</td><td>{p.Detections}</td><td>{p.Truths}</td></tr>");
@@ -40,7 +35,7 @@ internal static class DeepPcbReport
                 html.Append("<td>").Append(s.Confusion.TryGetValue(row, out var r) && r.TryGetValue(c, out var n) ? n.ToString(ci) : "").Append("</td>");
             html.Append("</tr>");
         }
-        return html.Append("</table></section>").ToString();
+        return html.Append("</table>").ToString();
     }
 
     private static string E(string s) => WebUtility.HtmlEncode(s);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using QcPipeline.Core.Options;
+using QcPipeline.Core.Reports;
 using QcPipeline.Core.Stages;
 using QcPipeline.Vision;
 using QcPipeline.Vision.Evaluation;
@@ -72,7 +73,7 @@ public sealed record DeepPcbScore(int Boards, int BoardsWithoutVerdict, Protocol
 /// folder the authors' script reads.
 /// </summary>
 [Stage("deeppcb.score", "Scores verdicts of DeepPCB boards by the data set's protocol (IoU > 0.33, ground truth in file order, typed and class-agnostic precision, recall, F, AP, confusion matrix; ROI recall/precision; boards/s); writes deeppcb-score.json and the submission folder.")]
-public sealed class DeepPcbScoreSink : SinkStage<ImageVerdict, DeepPcbScoreOptions>
+public sealed class DeepPcbScoreSink : SinkStage<ImageVerdict, DeepPcbScoreOptions>, IReportContributor
 {
     private DeepPcbScorer _scorer = new();
     private RoiMetrics _rois = new();
@@ -124,6 +125,8 @@ public sealed class DeepPcbScoreSink : SinkStage<ImageVerdict, DeepPcbScoreOptio
             _errors, seconds, _boards / Math.Max(seconds, 1e-9));
         var path = Path.Combine(Context.OutputDirectory, Options.Output);
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(Score, Json) + "\n", ct).ConfigureAwait(false);
-        DeepPcbReport.Write(Context.OutputDirectory, Score);
     }
+
+    /// <summary>Its section of report.html: the scores and the confusion of types, once scored.</summary>
+    public IReadOnlyList<ReportSection> ReportSections() => Score is null ? [] : [DeepPcbReport.Section(Score)];
 }

@@ -53,7 +53,7 @@ public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
         {
             try
             {
-                Write(v);
+                context.Record(Write(v));
                 if (Options.Annotate && v.Pixels?.Image is { } image)
                     Annotation.Write(v, image, Path.Combine(Context.OutputDirectory, Options.AnnotatedDir), _annotationNames);
             }
@@ -69,12 +69,13 @@ public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
             // Failed (or skipped) before its verdict: still one line, so every image is accounted for.
             if (item.Input is ImageVerdict { Pixels: { } held }) held.Dispose();
             var reason = item.Failure is { } f ? $"{f.Stage}: {f.Reason}" : $"skipped: {item.SkipReason}";
-            WriteError(item.Key, reason);
+            context.Record(WriteError(item.Key, reason));
         }
         return ValueTask.CompletedTask;
     }
 
-    private void Write(ImageVerdict v)
+    /// <summary>Writes the image's results line and summary row; returns the line (a fed item's caller gets it).</summary>
+    private string Write(ImageVerdict v)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer))
@@ -106,12 +107,14 @@ public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
             json.WriteEndArray();
             json.WriteEndObject();
         }
-        _results!.WriteLine(Encoding.UTF8.GetString(buffer.WrittenSpan));
+        var line = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        _results!.WriteLine(line);
         _results.Flush();
         var first = v.Rois.FirstOrDefault(r => r.Status != RoiStatus.Pass);
         Row(v.Key, Name(v.Verdict), v.Ms, v.Rois.Count, v.Rois.Count(r => r.Status == RoiStatus.Pass),
             v.Rois.Count(r => r.Status == RoiStatus.Fail), v.Rois.Count(r => r.Status == RoiStatus.Error),
             v.Defects.Count, first is null ? "" : $"{first.Roi.Name}: {first.Reason}");
+        return line;
     }
 
     /// <summary>Defects as {"box": [x1, y1, x2, y2], "type": ..., "confidence": ...}: corners in test-image pixels,
@@ -132,11 +135,13 @@ public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
         json.WriteEndArray();
     }
 
-    private void WriteError(string image, string reason)
+    private string WriteError(string image, string reason)
     {
-        _results!.WriteLine(JsonSerializer.Serialize(new { image, verdict = "error", ms = 0, defects = Array.Empty<object>(), rois = Array.Empty<object>(), reason }));
+        var line = JsonSerializer.Serialize(new { image, verdict = "error", ms = 0, defects = Array.Empty<object>(), rois = Array.Empty<object>(), reason });
+        _results!.WriteLine(line);
         _results.Flush();
         Row(image, "error", 0, 0, 0, 0, 0, 0, reason);
+        return line;
     }
 
     private void Row(string image, string verdict, double ms, int rois, int pass, int fail, int error, int defects, string reason)

@@ -152,7 +152,8 @@ public static class JpegMetadataExtent
             if (!read.TryGet(pos, headLength, out var head)) return Need(pos, pos + HeadProbe);
             touched?.Add(new Range(pos, headLength));
             extent = Math.Max(extent, pos + headLength);
-            if (head[0] != 0xFF) return Done(false); // not a marker: corrupt, let the parser say so
+            // Not a marker where one belongs: keep what is there, so the parser reports a corrupt file, not a cut one.
+            if (head[0] != 0xFF) { kept?.Add(new Kept(pos, headLength)); return Done(false); }
             var marker = head[1];
             if (marker == 0xFF) { pos++; continue; } // fill byte
             if (marker is 0xD8 or >= 0xD0 and <= 0xD7 or 0x01) { pos += 2; continue; } // no length

@@ -44,6 +44,8 @@ public sealed class ExifGpsStage : TransformStage<FileContent, GpsPoint, ExifGps
     public override ValueTask StopAsync()
     {
         _cache?.Save();
+        _cache?.Dispose();
+        _cache = null;
         return ValueTask.CompletedTask;
     }
 

@@ -30,6 +30,22 @@ public static class GpsStatusNames
     };
 }
 
+/// <summary>Why a recorded position is not usable.</summary>
+public enum PositionIssue
+{
+    None,
+    /// <summary>No coordinates at all (or unreadable ones).</summary>
+    Missing,
+    /// <summary>GPSStatus V: the receiver said its fix is void.</summary>
+    VoidFix,
+    /// <summary>Latitude outside ±90 or longitude outside ±180, or not a finite number.</summary>
+    OutOfRange,
+    /// <summary>Exactly 0,0: the receiver had no fix.</summary>
+    NullIsland,
+    /// <summary>No N/S or E/W reference: the hemisphere is unknown.</summary>
+    UnknownHemisphere,
+}
+
 /// <summary>The metadata of one image that a site scan uses. Coordinates are signed decimal degrees (WGS 84),
 /// altitudes metres; null where the image does not record the value (never a made-up 0).</summary>
 public sealed record GpsReading
@@ -54,11 +70,40 @@ public sealed record GpsReading
     /// <summary>The clock's offset from UTC, where the image records one.</summary>
     public TimeSpan? UtcOffset { get; init; }
 
+    /// <summary>Why a recorded position cannot be used (suspect and no_gps readings), for the QC flags.</summary>
+    public PositionIssue PositionIssue { get; init; }
+
+    // The camera (EXIF IFD0 and sub-IFD).
     public string? Make { get; init; }
     public string? Model { get; init; }
+    public double? ExposureTimeS { get; init; }
+    public double? Iso { get; init; }
+    public double? FocalLengthMm { get; init; }
+    public double? FocalLength35mm { get; init; }
+    /// <summary>Pixels per millimetre on the sensor (FocalPlaneXResolution in its unit), where recorded.</summary>
+    public double? FocalPlanePxPerMm { get; init; }
+    public int? ImageWidth { get; init; }
+    public int? ImageHeight { get; init; }
+
+    // The drone (DJI XMP drone-dji:).
+    /// <summary>DJI: height above sea level as the drone computed it (XMP AbsoluteAltitude; often offset from GPSAltitude).</summary>
+    public double? AbsoluteAltitudeM { get; init; }
     public double? GimbalPitchDeg { get; init; }
     public double? GimbalYawDeg { get; init; }
     public double? FlightYawDeg { get; init; }
+    /// <summary>DJI: velocity north, east and down in m/s (FlightXSpeed, FlightYSpeed, FlightZSpeed).</summary>
+    public double? FlightXSpeed { get; init; }
+    public double? FlightYSpeed { get; init; }
+    public double? FlightZSpeed { get; init; }
+    /// <summary>DJI RTK models: the fix type (50 = fixed, 34 = float, 16 = single point, 0 = none).</summary>
+    public int? RtkFlag { get; init; }
+    public double? RtkStdLonM { get; init; }
+    public double? RtkStdLatM { get; init; }
+    public double? RtkStdHgtM { get; init; }
+
+    /// <summary>A 64-bit hash of the photo's EXIF and XMP segments: the same value means the same capture
+    /// (the EXIF holds the time to the second and, for most cameras, a thumbnail).</summary>
+    public ulong? HeaderHash { get; init; }
 
     /// <summary>True when the image has a position (ok or suspect).</summary>
     [JsonIgnore]

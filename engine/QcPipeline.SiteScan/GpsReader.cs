@@ -7,6 +7,7 @@ using MetadataExtractor.Formats.Jpeg;
 using MetadataExtractor.Formats.Xmp;
 using QcPipeline.Core.Stages;
 using QcPipeline.Media;
+using static QcPipeline.SiteScan.MetadataValues;
 using MeDirectory = MetadataExtractor.Directory;
 
 namespace QcPipeline.SiteScan;
@@ -20,13 +21,11 @@ namespace QcPipeline.SiteScan;
 /// </summary>
 public static partial class GpsReader
 {
-    private const string DjiNs = "http://www.dji.com/drone-dji/1.0/";
+    private const string DjiNs = MetadataValues.DjiNs;
     private const string XmpNs = "http://ns.adobe.com/xap/1.0/";
     private const string XmpExifNs = "http://ns.adobe.com/exif/1.0/";
     private const string PhotoshopNs = "http://ns.adobe.com/photoshop/1.0/";
-    private const string TiffNs = "http://ns.adobe.com/tiff/1.0/";
 
-    private const int TagMake = 0x010F, TagModel = 0x0110;
     private const int TagDateTimeOriginal = 0x9003, TagDateTimeDigitized = 0x9004;
     private const int TagOffsetTimeOriginal = 0x9011, TagSubSecTimeOriginal = 0x9291, TagGpsPointer = 0x8825;
 
@@ -35,7 +34,7 @@ public static partial class GpsReader
     /// <summary>Reads what a fetch or read stage produced: its bytes, or the local file it names.</summary>
     public static GpsReading Read(FileContent content, int maxHeaderBytes = 2 * 1024 * 1024)
     {
-        if (!content.Bytes.IsEmpty || content.LocalPath is null) return Read(content.Bytes.Span);
+        if (!content.Bytes.IsEmpty || content.LocalPath is null) return Read(content.Bytes.Span, content.IsWhole ? null : content.Size);
         return ReadFile(content.LocalPath, maxHeaderBytes);
     }
 
@@ -54,14 +53,14 @@ public static partial class GpsReader
                 n += got;
             }
             return n == count ? buffer : buffer[..n];
-        }, file.Length, 64 * 1024, maxHeaderBytes, path, out _, out _);
-        return Read(header);
+        }, file.Length, 64 * 1024, maxHeaderBytes, path, out _, out var whole);
+        return Read(header, whole ? null : file.Length);
     }
 
-    /// <summary>Reads JPEG bytes: a whole file, or its header only.</summary>
-    public static GpsReading Read(ReadOnlySpan<byte> jpeg)
+    /// <summary>Reads JPEG bytes: a whole file, or its header only (then <paramref name="fileSize"/> is the file's size).</summary>
+    public static GpsReading Read(ReadOnlySpan<byte> jpeg, long? fileSize = null)
     {
-        if (JpegCheck.Problem(jpeg) is { } problem) return Failed(GpsStatus.Error, problem);
+        if (JpegCheck.Problem(jpeg, fileSize) is { } problem) return Failed(GpsStatus.Error, problem);
         IReadOnlyList<MeDirectory> dirs;
         try
         {
@@ -76,7 +75,10 @@ public static partial class GpsReader
         // guesses one at offset 8: follow exiftool, and read nothing from such EXIF.
         var exifProblem = FirstIfdProblem(jpeg);
         if (exifProblem is not null) dirs = dirs.Where(d => d is not (ExifDirectoryBase or GpsDirectory)).ToList();
-        return Interpret(dirs, exifProblem);
+        var thumb = dirs.OfType<ExifThumbnailDirectory>().FirstOrDefault();
+        (int, int)? thumbnail = thumb is not null && thumb.TryGetInt32(ExifThumbnailDirectory.TagThumbnailOffset, out var offset)
+            && thumb.TryGetInt32(ExifThumbnailDirectory.TagThumbnailLength, out var length) ? (offset, length) : null;
+        return Interpret(dirs, exifProblem) with { HeaderHash = HeaderHash.Of(jpeg, thumbnail) };
     }
 
     private static string? FirstIfdProblem(ReadOnlySpan<byte> jpeg)
@@ -115,17 +117,7 @@ public static partial class GpsReader
         var xmp = dirs.OfType<XmpDirectory>().Select(d => d.XmpMeta).FirstOrDefault(m => m is not null);
 
         var (taken, offset) = CaptureTime(subIfds, xmp);
-        var reading = new GpsReading
-        {
-            TakenAt = taken,
-            UtcOffset = offset,
-            Make = Text(ifd0, TagMake) ?? XmpText(xmp, TiffNs, "Make"),
-            Model = Text(ifd0, TagModel) ?? XmpText(xmp, TiffNs, "Model"),
-            RelativeAltitudeM = XmpNumber(xmp, DjiNs, "RelativeAltitude"),
-            GimbalPitchDeg = XmpNumber(xmp, DjiNs, "GimbalPitchDegree"),
-            GimbalYawDeg = XmpNumber(xmp, DjiNs, "GimbalYawDegree"),
-            FlightYawDeg = XmpNumber(xmp, DjiNs, "FlightYawDegree"),
-        };
+        var reading = CameraFields.Read(ifd0, subIfds, xmp) with { TakenAt = taken, UtcOffset = offset };
         return Position(reading, gps, dirs, xmp, exifProblem);
     }
 
@@ -137,6 +129,7 @@ public static partial class GpsReader
         {
             // exiftool: a non-zero AltitudeRef means below sea level, whatever the sign stored.
             altitude = gps.TryGetInt32(GpsDirectory.TagAltitudeRef, out var altRef) && altRef != 0 ? -Math.Abs(alt[0]) : alt[0];
+            if (!ReadingLimits.Altitude(altitude.Value)) altitude = null; // a junk rational, not a height
         }
         r = r with { AltitudeM = altitude };
         var voidFix = gps is not null && Text(gps, GpsDirectory.TagStatus)?.StartsWith('V') == true;
@@ -148,15 +141,15 @@ public static partial class GpsReader
             // No EXIF coordinates: exiftool's GPSLatitude then comes from DJI's XMP, if it has one.
             if (XmpNumber(xmp, DjiNs, "GPSLatitude") is { } xlat && XmpNumber(xmp, DjiNs, "GPSLongitude") is { } xlon)
                 return Judge(r with { Latitude = xlat, Longitude = xlon }, voidFix, null);
-            return r with { Status = GpsStatus.NoGps, Reason = exifProblem ?? NoCoordinatesReason(gps, dirs, voidFix) };
+            return r with { Status = GpsStatus.NoGps, PositionIssue = voidFix ? PositionIssue.VoidFix : PositionIssue.Missing, Reason = exifProblem ?? NoCoordinatesReason(gps, dirs, voidFix) };
         }
         if (!hasLat || !hasLon)
-            return r with { Status = GpsStatus.NoGps, Reason = $"GPS has a {(hasLat ? "latitude" : "longitude")} but no {(hasLat ? "longitude" : "latitude")}" };
+            return r with { Status = GpsStatus.NoGps, PositionIssue = PositionIssue.Missing, Reason = $"GPS has a {(hasLat ? "latitude" : "longitude")} but no {(hasLat ? "longitude" : "latitude")}" };
 
         if (!Degrees(gps!, GpsDirectory.TagLatitude, "latitude", out var lat, out var latProblem))
-            return r with { Status = GpsStatus.NoGps, Reason = (voidFix ? "GPS void (GPSStatus V); " : "") + latProblem };
+            return r with { Status = GpsStatus.NoGps, PositionIssue = voidFix ? PositionIssue.VoidFix : PositionIssue.Missing, Reason = (voidFix ? "GPS void (GPSStatus V); " : "") + latProblem };
         if (!Degrees(gps!, GpsDirectory.TagLongitude, "longitude", out var lon, out var lonProblem))
-            return r with { Status = GpsStatus.NoGps, Reason = (voidFix ? "GPS void (GPSStatus V); " : "") + lonProblem };
+            return r with { Status = GpsStatus.NoGps, PositionIssue = voidFix ? PositionIssue.VoidFix : PositionIssue.Missing, Reason = (voidFix ? "GPS void (GPSStatus V); " : "") + lonProblem };
 
         var latRef = Text(gps, GpsDirectory.TagLatitudeRef);
         var lonRef = Text(gps, GpsDirectory.TagLongitudeRef);
@@ -172,14 +165,17 @@ public static partial class GpsReader
     private static GpsReading Judge(GpsReading r, bool voidFix, string? refProblem)
     {
         double lat = r.Latitude!.Value, lon = r.Longitude!.Value;
-        string? why = null;
-        if (!double.IsFinite(lat) || !double.IsFinite(lon)) why = "the position is not a finite number";
-        else if (Math.Abs(lat) > 90) why = $"latitude {Format(lat)} is outside ±90";
-        else if (Math.Abs(lon) > 180) why = $"longitude {Format(lon)} is outside ±180";
-        else if (Math.Abs(lat) < 1e-9 && Math.Abs(lon) < 1e-9) why = "position 0,0 (\"null island\"): the receiver had no fix";
-        else if (voidFix) why = "GPSStatus V (measurement void): the receiver reported no valid fix";
-        else why = refProblem;
-        return why is null ? r with { Status = GpsStatus.Ok } : r with { Status = GpsStatus.Suspect, Reason = why };
+        if (!ReadingLimits.Coordinate(lat) || !ReadingLimits.Coordinate(lon))
+            return r with { Status = GpsStatus.Suspect, PositionIssue = PositionIssue.OutOfRange, Latitude = null, Longitude = null, Reason = "the position is not a usable number" };
+        var (issue, why) =
+            !double.IsFinite(lat) || !double.IsFinite(lon) ? (PositionIssue.OutOfRange, "the position is not a finite number")
+            : Math.Abs(lat) > 90 ? (PositionIssue.OutOfRange, $"latitude {Format(lat)} is outside ±90")
+            : Math.Abs(lon) > 180 ? (PositionIssue.OutOfRange, $"longitude {Format(lon)} is outside ±180")
+            : Math.Abs(lat) < 1e-9 && Math.Abs(lon) < 1e-9 ? (PositionIssue.NullIsland, "position 0,0 (\"null island\"): the receiver had no fix")
+            : voidFix ? (PositionIssue.VoidFix, "GPSStatus V (measurement void): the receiver reported no valid fix")
+            : refProblem is not null ? (PositionIssue.UnknownHemisphere, refProblem)
+            : (PositionIssue.None, null);
+        return why is null ? r with { Status = GpsStatus.Ok } : r with { Status = GpsStatus.Suspect, PositionIssue = issue, Reason = why };
     }
 
     private static string NoCoordinatesReason(GpsDirectory? gps, IReadOnlyList<MeDirectory> dirs, bool voidFix)
@@ -312,30 +308,7 @@ public static partial class GpsReader
         catch (ArgumentOutOfRangeException) { return null; }
     }
 
-    private static string? Text(MeDirectory? dir, int tag)
-    {
-        if (dir is null || !dir.ContainsTag(tag)) return null;
-        var s = dir.GetString(tag)?.Trim('\0', ' ');
-        return string.IsNullOrEmpty(s) ? null : s;
-    }
-
-    private static string? XmpText(XmpCore.IXmpMeta? xmp, string ns, string name)
-    {
-        if (xmp is null) return null;
-        try
-        {
-            var s = xmp.GetPropertyString(ns, name)?.Trim();
-            return string.IsNullOrEmpty(s) ? null : s;
-        }
-        catch (XmpCore.XmpException) { return null; }
-    }
-
-    private static double? XmpNumber(XmpCore.IXmpMeta? xmp, string ns, string name) =>
-        XmpText(xmp, ns, name) is { } s && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null;
-
     private static string Format(double v) => v.ToString("0.######", CultureInfo.InvariantCulture);
-
-    private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
 
     [GeneratedRegex(@"\b(inf|undef)\b")]
     private static partial Regex UndefinedWord();

@@ -10,9 +10,11 @@ namespace QcPipeline.SiteScan;
 public static class JpegCheck
 {
     /// <summary>Null when the bytes are a JPEG whose segments are intact up to the image data (or a header-only
-    /// JPEG, which ends with EOI there); else why not.</summary>
-    public static string? Problem(ReadOnlySpan<byte> data)
+    /// JPEG, which ends with EOI there); else why not. With <paramref name="fileSize"/> larger than the bytes, they
+    /// are a header extract (segments skipped, offsets not the file's): the reason then speaks of the file.</summary>
+    public static string? Problem(ReadOnlySpan<byte> data, long? fileSize = null)
     {
+        if (fileSize is { } size && size > data.Length && data.Length >= 2 && InExtract(data, size) is { } why) return why;
         if (data.Length == 0) return "empty file (0 bytes)";
         if (data.Length < 2 || data[0] != 0xFF || data[1] != 0xD8) return "not a JPEG: " + WhatItIs(data);
         var pos = 2;
@@ -33,6 +35,31 @@ public static class JpegCheck
                 return $"truncated: the file ends inside its {SegmentName(marker)} segment at byte {pos} ({data.Length - pos - 4} of {length - 2} bytes present)";
             pos += 2 + length;
         }
+    }
+
+    // A header extract that stops before the image data: at bytes that are no marker (damaged, or a sparse file's
+    // zeros), or where the file ends.
+    private static string? InExtract(ReadOnlySpan<byte> data, long size)
+    {
+        var pos = 2;
+        var last = "SOI";
+        while (pos + 1 < data.Length && data[pos] == 0xFF)
+        {
+            var marker = data[pos + 1];
+            if (marker == 0xFF) { pos++; continue; }
+            if (marker is 0xD8 or >= 0xD0 and <= 0xD7 or 0x01) { pos += 2; continue; }
+            if (marker is 0xDA or 0xD9 || pos + 4 > data.Length) return null;
+            var length = (data[pos + 2] << 8) | data[pos + 3];
+            if (length < 2 || pos + 2 + length > data.Length) return null; // cut inside a segment: the general check says so
+            last = SegmentName(marker);
+            pos += 2 + length;
+        }
+        var bytes = size.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+        if (pos >= data.Length) return $"truncated: the file ({bytes} bytes) ends after its {last} segment, before its image data";
+        if (data[pos] != 0xFF)
+            return $"corrupt JPEG: after its {last} segment comes 0x{data[pos]:X2}, not a segment marker; the file is {bytes} bytes, "
+                   + "so it is damaged (or a sparse file's zeros), not cut short";
+        return null;
     }
 
     /// <summary>The usual name of a segment marker (APP1, DQT, SOF0, …).</summary>

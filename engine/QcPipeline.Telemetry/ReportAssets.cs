@@ -161,43 +161,26 @@ internal static class ReportAssets
             });
           }
 
-          function map() {
-            var host = document.getElementById('map');
-            if (!host || !data.geo) return;
-            if (data.geo.error) { el('p', { 'class': 'note' }, host, data.geo.error); return; }
-            var folders = data.geo.folders, lons = [], lats = [];
-            folders.forEach(function (f) {
-              f.points.forEach(function (p) { lons.push(p[0]); lats.push(p[1]); });
-              f.path.forEach(function (p) { lons.push(p[0]); lats.push(p[1]); });
-            });
-            if (lons.length === 0) { el('p', { 'class': 'note' }, host, 'No GPS points.'); return; }
-            var minLon = Math.min.apply(null, lons), maxLon = Math.max.apply(null, lons), minLat = Math.min.apply(null, lats), maxLat = Math.max.apply(null, lats);
-            var kx = Math.cos((minLat + maxLat) / 2 * Math.PI / 180); // equirectangular, true to scale at the site
-            var W = 1000, H = 640, P = 20, spanX = Math.max((maxLon - minLon) * kx, 1e-9), spanY = Math.max(maxLat - minLat, 1e-9);
-            var scale = Math.min((W - 2 * P) / spanX, (H - 2 * P) / spanY);
-            function px(p) { return [P + (p[0] - minLon) * kx * scale, H - P - (p[1] - minLat) * scale]; }
-            var svg = el('svg:svg', { viewBox: '0 0 ' + W + ' ' + H, width: '100%', 'class': 'map' }, host);
-            el('svg:rect', { x: 0, y: 0, width: W, height: H, fill: '#fbfcfd', stroke: '#e3e6ea' }, svg);
-            var metres = spanX * 111320, bar = niceStep(metres, 4), barPx = bar / (111320) * scale;
-            el('svg:line', { x1: P, x2: P + barPx, y1: H - 8, y2: H - 8, stroke: '#5b6670', 'stroke-width': 2 }, svg);
-            el('svg:text', { x: P + barPx + 6, y: H - 4 }, svg, bar >= 1000 ? (bar / 1000) + ' km' : bar + ' m');
-            folders.forEach(function (f, k) {
-              var color = PALETTE[k % PALETTE.length];
-              var line = f.path.length > 1 ? f.path : f.points.map(function (p) { return [p[0], p[1]]; });
-              if (line.length > 1)
-                el('svg:polyline', { points: line.map(function (p) { var q = px(p); return q[0].toFixed(1) + ',' + q[1].toFixed(1); }).join(' '), fill: 'none', stroke: color, 'stroke-width': 1.2, 'stroke-opacity': 0.7, 'class': 'flight-path' }, svg);
-              f.points.forEach(function (p) {
-                var q = px(p), ok = p[2] === 'ok';
-                var c = el('svg:circle', { cx: q[0].toFixed(1), cy: q[1].toFixed(1), r: 3, fill: ok ? color : '#fff', stroke: color, 'stroke-width': ok ? 0.5 : 1.5, 'class': 'gps-point' }, svg);
-                el('svg:title', {}, c, (p[3] || '') + ' · ' + f.name + ' · ' + p[2] + ' · ' + p[1].toFixed(6) + ', ' + p[0].toFixed(6));
-              });
-            });
-            legend(host, folders.map(function (f, k) { return [f.name + ' (' + f.points.length + ')', PALETTE[k % PALETTE.length]]; }));
-          }
+          gantt(); throughput(); slowest();
 
-          gantt(); throughput(); slowest(); map();
-          status.textContent = 'rendered';
-          document.body.setAttribute('data-rendered', '1');
+          // What contributed sections draw with: qcReport.section(id, fn) runs fn(host, data, helpers) at once.
+          var failed = false;
+          window.qcReport = {
+            el: el, legend: legend, niceStep: niceStep, palette: PALETTE, showTip: showTip, hideTip: hideTip,
+            section: function (id, draw) {
+              var host = document.getElementById('section-' + id);
+              try { draw(host, JSON.parse(document.getElementById('section-data-' + id).textContent), window.qcReport); }
+              catch (e) {
+                failed = true;
+                document.body.setAttribute('data-render-error', id + ': ' + e.message);
+                el('p', { 'class': 'error' }, host, 'This section could not be drawn: ' + e.message);
+              }
+            },
+            done: function () {
+              status.textContent = failed ? 'rendered with errors' : 'rendered';
+              document.body.setAttribute('data-rendered', '1');
+            }
+          };
         })();
         """;
 }

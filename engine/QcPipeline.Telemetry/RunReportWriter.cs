@@ -2,34 +2,38 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using QcPipeline.Core.Reports;
 using QcPipeline.Core.Runtime;
 
 namespace QcPipeline.Telemetry;
 
 /// <summary>
-/// Writes report.html: one self-contained file (no network) with the per-stage table and the failures
-/// as plain HTML, and the timeline (a Gantt chart per stage and worker), throughput over time and the
-/// GPS plot drawn by a small inline script from data embedded as JSON.
+/// Writes report.html: one self-contained file (no network). First the sections the job's stages contribute (a
+/// family's own results, see <see cref="ReportSection"/>), then the run's own: the per-stage table and the
+/// failures as plain HTML, and the timeline (a Gantt chart per stage and worker), throughput over time and the
+/// slowest items, drawn by a small inline script from data embedded as JSON.
 /// </summary>
 public static class RunReportWriter
 {
     /// <summary>Failures listed in full; beyond this the report says how many more there are.</summary>
     public const int MaxFailureRows = 5000;
 
-    public static void Write(string path, RunResult result, string? geoJsonPath)
+    public static void Write(string path, RunResult result, IReadOnlyList<ReportSection> sections)
     {
-        var html = Render(result, geoJsonPath);
+        var html = Render(result, sections);
         Core.Outputs.AtomicFile.WriteAllText(path, html);
     }
 
-    public static string Render(RunResult result, string? geoJsonPath)
+    public static string Render(RunResult result, IReadOnlyList<ReportSection> sections)
     {
+        sections = ReportPage.Unique(sections);
         var sb = new StringBuilder(64 * 1024);
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n");
         // No request may leave the page: default-src 'none' enforces it (inline style and script only).
         sb.Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n");
-        sb.Append("<title>").Append(E(result.Job)).Append(" — QcPipeline run report</title>\n<style>").Append(ReportAssets.Css).Append("</style></head>\n<body>\n");
+        sb.Append("<title>").Append(E(result.Job)).Append(" — QcPipeline run report</title>\n<style>").Append(ReportAssets.Css);
+        foreach (var section in sections) if (section.Css is { } css) sb.Append('\n').Append(css);
+        sb.Append("</style></head>\n<body>\n");
 
         sb.Append("<header><h1>").Append(E(result.Job)).Append("</h1><p class=\"sub\">")
           .Append(E(result.Started.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture))).Append(" · ")
@@ -43,11 +47,8 @@ public static class RunReportWriter
         Count(sb, "skipped", result.Skipped); Count(sb, "cancelled", result.Cancelled);
         sb.Append("</div></header>\n");
 
+        foreach (var section in sections) ReportPage.Section(sb, section);
         StageTable(sb, result);
-        // Sections a job's own stages contributed (escaped HTML fragments in report-sections/, e.g. deeppcb.score's scores).
-        var sections = Path.Combine(result.OutputDirectory, "report-sections");
-        if (Directory.Exists(sections))
-            foreach (var fragment in Directory.GetFiles(sections, "*.html").Order(StringComparer.Ordinal)) sb.Append(File.ReadAllText(fragment)).Append('\n');
 
         sb.Append("<section><h2>Timeline</h2><p class=\"note\">Each row is one worker (for pooled stages, one connection); each bar one item. ")
           .Append("Gaps are idle time; long bars are stragglers. Hover a bar for its item.");
@@ -63,12 +64,12 @@ public static class RunReportWriter
             foreach (var w in result.Warnings) sb.Append("<li>").Append(E(w)).Append("</li>");
             sb.Append("</ul></section>\n");
         }
-        if (geoJsonPath is not null)
-            sb.Append("<section><h2>GPS points and flight paths</h2><p class=\"note\">One colour per folder; lines join each folder's photos in capture order; hollow points are not ok.</p><div id=\"map\"></div></section>\n");
 
         sb.Append("<footer>QcPipeline run report · self-contained, no network · <span id=\"render-status\">not rendered (JavaScript is off)</span></footer>\n");
-        sb.Append("<script type=\"application/json\" id=\"report-data\">").Append(DataJson(result, geoJsonPath)).Append("</script>\n");
-        sb.Append("<script>").Append(ReportAssets.Script).Append("</script>\n</body></html>\n");
+        sb.Append("<script type=\"application/json\" id=\"report-data\">").Append(DataJson(result)).Append("</script>\n");
+        sb.Append("<script>").Append(ReportAssets.Script).Append("</script>\n");
+        foreach (var section in sections) ReportPage.Script(sb, section);
+        sb.Append("<script>qcReport.done();</script>\n</body></html>\n");
         return sb.ToString();
     }
 
@@ -121,7 +122,7 @@ public static class RunReportWriter
     private static string Generalise(string? reason) =>
         System.Text.RegularExpressions.Regex.Replace(reason ?? "", @"'[^']*'|""[^""]*""|\d+", "…");
 
-    private static string DataJson(RunResult r, string? geoJsonPath)
+    private static string DataJson(RunResult r)
     {
         // Item keys repeat at every stage: the timeline refers to them by index.
         var keys = new List<string>();
@@ -139,61 +140,9 @@ public static class RunReportWriter
             durationMs = Math.Round(r.Duration.TotalMilliseconds, 2),
             stages = r.Stages.Select(s => new { name = s.Name, type = s.Type, workers = s.Workers }),
             timeline = new { keys, entries, truncated = r.TimelineTruncated },
-            geo = geoJsonPath is null ? null : GeoData(geoJsonPath),
         };
         // The default encoder escapes <, > and &, so the JSON cannot end its <script> element early.
         return JsonSerializer.Serialize(data);
-    }
-
-    /// <summary>Points and one path per folder from a GeoJSON FeatureCollection; an unreadable file becomes a note in the report.</summary>
-    internal static object GeoData(string path)
-    {
-        try
-        {
-            var root = JsonNode.Parse(File.ReadAllText(path));
-            var folders = new Dictionary<string, (List<object> Points, List<double[]> Path)>(StringComparer.Ordinal);
-            (List<object> Points, List<double[]> Path) Folder(JsonNode? props)
-            {
-                var name = props?["folder"]?.GetValueKind() == JsonValueKind.String ? props["folder"]!.GetValue<string>() : "(site)";
-                if (!folders.TryGetValue(name, out var f)) folders[name] = f = ([], []);
-                return f;
-            }
-            foreach (var feature in root?["features"]?.AsArray() ?? [])
-            {
-                var geometry = feature?["geometry"];
-                var type = geometry?["type"]?.GetValue<string>();
-                var props = feature?["properties"];
-                if (type == "Point" && Position(geometry!["coordinates"]) is { } p)
-                {
-                    var status = props?["status"]?.GetValueKind() == JsonValueKind.String ? props["status"]!.GetValue<string>() : "ok";
-                    var file = props?["file"]?.GetValueKind() == JsonValueKind.String ? props["file"]!.GetValue<string>() : "";
-                    Folder(props).Points.Add(new object[] { p[0], p[1], status, file });
-                }
-                else if (type == "LineString")
-                {
-                    var line = Folder(props).Path;
-                    foreach (var c in geometry!["coordinates"]?.AsArray() ?? [])
-                        if (Position(c) is { } q) line.Add(q);
-                }
-            }
-            return new
-            {
-                folders = folders.OrderBy(f => f.Key, StringComparer.Ordinal)
-                    .Select(f => new { name = f.Key, points = f.Value.Points, path = f.Value.Path }),
-            };
-        }
-        catch (Exception e) when (e is JsonException or IOException or InvalidOperationException or FormatException or UnauthorizedAccessException)
-        {
-            return new { error = $"{Path.GetFileName(path)} could not be read: {e.Message}" };
-        }
-    }
-
-    private static double[]? Position(JsonNode? c)
-    {
-        if (c is not JsonArray a || a.Count < 2) return null;
-        if (a[0]?.GetValueKind() != JsonValueKind.Number || a[1]?.GetValueKind() != JsonValueKind.Number) return null;
-        double lon = a[0]!.GetValue<double>(), lat = a[1]!.GetValue<double>();
-        return lon is >= -180 and <= 180 && lat is >= -90 and <= 90 ? [lon, lat] : null;
     }
 
     private static void Num(StringBuilder sb, long n) => sb.Append("<td class=\"n\">").Append(n.ToString("N0", CultureInfo.InvariantCulture)).Append("</td>");

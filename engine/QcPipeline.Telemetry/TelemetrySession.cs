@@ -37,7 +37,7 @@ public sealed class TelemetrySession : IDisposable
 
     public string ServiceName { get; }
 
-    private TelemetrySession(TelemetryOptions options, string jobName, Action<string> warn, Func<string, string?> env)
+    private TelemetrySession(TelemetryOptions options, string jobName, Action<string> warn, Func<string, string?> env, IReadOnlyList<string> sources)
     {
         _warn = warn;
         ServiceName = First(options.ServiceName, env("OTEL_SERVICE_NAME")) ?? "qcpipeline";
@@ -58,7 +58,7 @@ public sealed class TelemetrySession : IDisposable
         {
             var builder = Sdk.CreateTracerProviderBuilder()
                 .SetResourceBuilder(resource)
-                .AddSource(PipelineTelemetry.SourceName)
+                .AddSource([PipelineTelemetry.SourceName, .. sources])
                 .SetSampler(new ParentBasedSampler(new AlwaysOnSampler())); // the engine samples items itself
             if (traceFile is not null)
             {
@@ -101,15 +101,21 @@ public sealed class TelemetrySession : IDisposable
     public static TelemetrySession Start(TelemetryOptions options, string jobName, Action<string> warn) =>
         Start(options, jobName, warn, Environment.GetEnvironmentVariable);
 
+    /// <summary>As <see cref="Start(TelemetryOptions, string, Action{string})"/>, also exporting the spans of
+    /// <paramref name="sources"/> (a server's request spans, parents of its items' spans).</summary>
+    public static TelemetrySession Start(TelemetryOptions options, string jobName, Action<string> warn, IReadOnlyList<string> sources) =>
+        Start(options, jobName, warn, Environment.GetEnvironmentVariable, sources);
+
     /// <summary>As <see cref="Start(TelemetryOptions, string, Action{string})"/>, with the environment given (tests).</summary>
-    public static TelemetrySession Start(TelemetryOptions options, string jobName, Action<string> warn, Func<string, string?> environment)
+    public static TelemetrySession Start(TelemetryOptions options, string jobName, Action<string> warn, Func<string, string?> environment,
+        IReadOnlyList<string>? sources = null)
     {
-        try { return new TelemetrySession(options, jobName, warn, environment); }
+        try { return new TelemetrySession(options, jobName, warn, environment, sources ?? []); }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
         {
             // Telemetry is never a reason for a job not to run.
             warn($"telemetry: could not be set up ({e.Message}); the run goes on without it");
-            return new TelemetrySession(new TelemetryOptions { Traces = false, Metrics = false }, jobName, warn, _ => null);
+            return new TelemetrySession(new TelemetryOptions { Traces = false, Metrics = false }, jobName, warn, _ => null, []);
         }
     }
 

@@ -301,6 +301,7 @@ public sealed class CollectStage : SinkStage<Num, CollectOptions>
         if (Options.Delay > TimeSpan.Zero) await Task.Delay(Options.Delay);
         probe.Sunk.Enqueue(item);
         Interlocked.Increment(ref probe.Consumed);
+        if (context.IsAwaited) context.Record($"{{\"key\": \"{item.Key}\", \"ok\": {(item.IsOk ? "true" : "false")}}}");
         if (Options.FailKeys.Contains(item.Key)) throw new IOException($"cannot write {item.Key}");
     }
 

@@ -31,8 +31,14 @@ internal sealed class Harness : IDisposable
     public async Task<RunResult> RunFileAsync(string jobFile, Func<string, string?> env, CancellationToken ct = default)
     {
         var job = new JobLoader(Registry(), env).Load(jobFile);
-        return await new PipelineRunner(GraphCompiler.Compile(job), Out).RunAsync(ct);
+        var runner = new PipelineRunner(GraphCompiler.Compile(job), Out);
+        var result = await runner.RunAsync(ct);
+        Sections = runner.ReportSections();
+        return result;
     }
+
+    /// <summary>The report sections the last run's stages contributed.</summary>
+    public IReadOnlyList<QcPipeline.Core.Reports.ReportSection> Sections { get; private set; } = [];
 
     public void Save(Image image, string relative)
     {

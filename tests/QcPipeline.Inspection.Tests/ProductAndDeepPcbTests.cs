@@ -128,11 +128,11 @@ public class ProductAndDeepPcbTests(ITestOutputHelper output)
         Assert.Equal(1.0, score.GetProperty("agnostic").GetProperty("recall").GetDouble());
         Assert.Equal("copper", board.GetProperty("defects")[0].GetProperty("type").GetString());
         Assert.StartsWith("150,140,", File.ReadAllText(Path.Combine(h.Out, "submission", "1.txt")));
-        // The report's section: the protocol's table and the confusion matrix, included by report.html.
-        var section = File.ReadAllText(Path.Combine(h.Out, "report-sections", "deeppcb.html"));
-        Assert.Contains("<h2>DeepPCB scores</h2>", section);
-        Assert.Contains("<td>class-agnostic</td><td>1.000</td><td>1.000</td>", section);
-        var html = QcPipeline.Telemetry.RunReportWriter.Render(result, null);
+        // The report's section: the protocol's table and the confusion matrix, contributed by deeppcb.score.
+        var section = Assert.Single(h.Sections);
+        Assert.Equal("DeepPCB scores", section.Title);
+        Assert.Contains("<td>class-agnostic</td><td>1.000</td><td>1.000</td>", section.Html);
+        var html = QcPipeline.Telemetry.RunReportWriter.Render(result, h.Sections);
         Assert.Contains("<h2>DeepPCB scores</h2>", html);
     }
 

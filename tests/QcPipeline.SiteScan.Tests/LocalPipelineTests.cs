@@ -115,8 +115,12 @@ public sealed class LocalPipelineTests : IDisposable
             var track = ordered.Zip(ordered.Skip(1), (a, b) => SiteSummary.Distance(a.Latitude, a.Longitude, b.Latitude, b.Longitude)).Sum();
             Assert.Equal(track, f["track_length_m"]!.GetValue<double>(), 1);
             Assert.Equal((ordered[^1].TakenAt - ordered[0].TakenAt).TotalSeconds, f["time"]!["seconds"]!.GetValue<double>());
-            Assert.Empty(f["outliers"]!.AsArray());
+            Assert.Empty(f["far_from_site"]!.AsArray());
             Assert.Empty(f["duplicates"]!.AsArray());
+            // A clean generated flight: nothing flagged, no gap, an ok verdict.
+            Assert.Equal(0, f["flagged"]!.GetValue<int>());
+            Assert.Empty(f["flight"]!["gaps"]!.AsArray());
+            Assert.Equal("ok", f["verdict"]!["status"]!.GetValue<string>());
         }
         var geo = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "points.geojson")))!;
         var lines = geo["features"]!.AsArray().Where(x => x!["geometry"]!["type"]!.GetValue<string>() == "LineString").ToList();
@@ -132,7 +136,7 @@ public sealed class LocalPipelineTests : IDisposable
         var first = await RunAsync("cold");
         Assert.Equal(0, Cached(first.Result, "gps"));
         Assert.Equal(photos.Count, first.Result.Stages.Single(s => s.Name == "fetch").Out);
-        Assert.True(Directory.EnumerateFiles(Path.Combine(Cache, "gps-exif"), "*.json").Any());
+        Assert.True(Directory.EnumerateFiles(Path.Combine(Cache, "gps-exif"), "*.jsonl").Any());
 
         // Warm: every photo comes from the cache; the fetch stage sees none.
         var warm = await RunAsync("warm");
@@ -151,7 +155,7 @@ public sealed class LocalPipelineTests : IDisposable
         Assert.Equal(("48.5", "9.25"), (row[2], row[3]));
 
         // --no-cache: everything is read, and the cache is not touched.
-        var cacheFile = Directory.EnumerateFiles(Path.Combine(Cache, "gps-exif"), "*.json").Single();
+        var cacheFile = Directory.EnumerateFiles(Path.Combine(Cache, "gps-exif"), "*.jsonl").Single();
         var before = File.GetLastWriteTimeUtc(cacheFile);
         var bypass = await RunAsync("no-cache", noCache: true);
         Assert.Equal(0, Cached(bypass.Result, "gps"));
@@ -160,20 +164,39 @@ public sealed class LocalPipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task A_corrupt_cache_file_is_ignored_with_a_warning_and_replaced()
+    public async Task A_cache_file_cut_short_keeps_its_whole_entries_and_ignores_the_cut_one_with_a_warning()
     {
         var photos = SiteGenerator.Demo(Site);
         await RunAsync("cold");
-        var cacheFile = Directory.EnumerateFiles(Path.Combine(Cache, "gps-exif"), "*.json").Single();
+        var cacheFile = Directory.EnumerateFiles(Path.Combine(Cache, "gps-exif"), "*.jsonl").Single();
         var text = File.ReadAllText(cacheFile);
-        File.WriteAllText(cacheFile, text[..(text.Length / 2)]); // as if cut by a crash of something else
+        var cut = text[..(text.Length / 2)]; // as if cut by a crash of something else
+        File.WriteAllText(cacheFile, cut);
+        var whole = cut.Count(c => c == '\n') - 1; // entry lines before the cut (the first line is the header)
 
         var (result, output) = await RunAsync("after-corruption");
         Assert.Equal(RunOutcome.Succeeded, result.Outcome);
-        Assert.Equal(0, Cached(result, "gps"));
-        Assert.Contains(result.Warnings, w => w.Contains("cache") && w.Contains("ignored"));
+        Assert.InRange(whole, 1, photos.Count - 1);
+        Assert.Equal(whole, Cached(result, "gps"));
+        Assert.Contains(result.Warnings, w => w.Contains("1 cached GPS reading was out of range or unreadable and ignored") && w.Contains("unreadable"));
         Assert.Equal(photos.Count, ReadCsv(output).Count(r => r[7] == "ok"));
 
+        var again = await RunAsync("healed");
+        Assert.Equal(photos.Count, Cached(again.Result, "gps"));
+        Assert.DoesNotContain(again.Result.Warnings, w => w.Contains("cache"));
+    }
+
+    [Fact]
+    public async Task A_cache_file_whose_header_is_unreadable_is_ignored_with_a_warning_and_replaced()
+    {
+        var photos = SiteGenerator.Demo(Site);
+        await RunAsync("cold");
+        var cacheFile = Directory.EnumerateFiles(Path.Combine(Cache, "gps-exif"), "*.jsonl").Single();
+        File.WriteAllText(cacheFile, File.ReadAllText(cacheFile)[..12]);
+
+        var (result, _) = await RunAsync("after-corruption");
+        Assert.Equal(0, Cached(result, "gps"));
+        Assert.Contains(result.Warnings, w => w.Contains("cache") && w.Contains("unreadable and was ignored"));
         var again = await RunAsync("healed");
         Assert.Equal(photos.Count, Cached(again.Result, "gps"));
     }

@@ -1,75 +1,32 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using QcPipeline.Core.Reports;
 using QcPipeline.Core.Runtime;
+using QcPipeline.TestKit;
 using Xunit;
 
 namespace QcPipeline.Telemetry.Tests;
-
-/// <summary>A fact that needs Debian's chromium (run.sh installs it for `./run.sh test`).</summary>
-public sealed class ChromiumFactAttribute : FactAttribute
-{
-    public const string Binary = "/usr/bin/chromium";
-
-    public ChromiumFactAttribute()
-    {
-        if (!File.Exists(Binary)) Skip = $"needs {Binary} (Debian package chromium; `./run.sh test` installs it)";
-    }
-}
 
 /// <summary>report.html from a real run: its content, and how it renders in a real browser.</summary>
 public sealed class ReportTests
 {
     private const string OddName = "bad-<b>&x.txt";
 
-    private static async Task<(TestPipeline Pipeline, RunResult Result)> RunAsync()
+    private static async Task<(TestPipeline Pipeline, RunResult Result, IReadOnlyList<ReportSection> Sections)> RunAsync(bool failReport = false)
     {
         var p = new TestPipeline(good: 12, bad: 3, badName: OddName);
-        var (result, _) = await p.RunAsync("{ traces: false, metrics: false }");
-        return (p, result);
-    }
-
-    /// <summary>A site in two folders: points along two survey lines, one point without a fix, and a path line per folder.</summary>
-    private static (string Path, int Points) WriteGeoJson(string dir)
-    {
-        var features = new JsonArray();
-        var points = 0;
-        foreach (var (folder, lat0) in new[] { ("flight-a", 48.8500), ("flight-b", 48.8530) })
-        {
-            var line = new JsonArray();
-            for (var i = 0; i < 15; i++)
-            {
-                double lon = 2.3500 + i * 0.0002, lat = lat0 + (i % 2) * 0.0001;
-                var status = i == 7 ? "suspect" : "ok";
-                features.Add(new JsonObject
-                {
-                    ["type"] = "Feature",
-                    ["geometry"] = new JsonObject { ["type"] = "Point", ["coordinates"] = new JsonArray(lon, lat, 120.5) },
-                    ["properties"] = new JsonObject { ["folder"] = folder, ["file"] = $"{folder}/IMG_{i:D4}.JPG", ["status"] = status },
-                });
-                line.Add(new JsonArray(lon, lat));
-                points++;
-            }
-            features.Add(new JsonObject
-            {
-                ["type"] = "Feature",
-                ["geometry"] = new JsonObject { ["type"] = "LineString", ["coordinates"] = line },
-                ["properties"] = new JsonObject { ["folder"] = folder },
-            });
-        }
-        var path = Path.Combine(dir, "points.geojson");
-        File.WriteAllText(path, new JsonObject { ["type"] = "FeatureCollection", ["features"] = features }.ToJsonString());
-        return (path, points);
+        var (result, _, sections) = await p.RunGraphAsync("{ traces: false, metrics: false }", overrides: failReport ? ["stages.collect.fail_report=true"] : null);
+        return (p, result, sections);
     }
 
     [Fact]
     public async Task The_report_is_one_self_contained_file_with_stages_and_failures()
     {
-        var (p, result) = await RunAsync();
+        var (p, result, sections) = await RunAsync();
         using var _ = p;
         var report = Path.Combine(p.Output, "report.html");
-        RunReportWriter.Write(report, result, null);
+        RunReportWriter.Write(report, result, sections);
         var html = File.ReadAllText(report);
 
         // Nothing is fetched: no external scripts, styles, images or fonts, and a CSP that forbids them.
@@ -92,87 +49,66 @@ public sealed class ReportTests
         var json = Regex.Match(html, "<script type=\"application/json\" id=\"report-data\">(.*?)</script>", RegexOptions.Singleline).Groups[1].Value;
         var data = JsonNode.Parse(json)!;
         Assert.Equal(result.Timeline.Count * 6, data["timeline"]!["entries"]!.AsArray().Count);
-        Assert.Null(data["geo"]);
+
+        // The stages' own sections come first, before the run's; the report writer knows nothing of them but what they hand it.
+        Assert.True(html.IndexOf("id=\"section-collected\"", StringComparison.Ordinal) < html.IndexOf("<h2>Stages</h2>", StringComparison.Ordinal));
+        Assert.Contains("<h2>Collected &lt;files&gt;</h2>", html);
+        Assert.Contains("<p class=\"note\" id=\"collected-count\">12 files</p>", html);
+        Assert.DoesNotContain("points.geojson", html);
     }
 
     [Fact]
-    public async Task An_unreadable_geojson_is_a_note_in_the_report_not_a_failure()
+    public async Task A_section_that_cannot_be_made_is_a_note_in_the_report_not_a_failure()
     {
-        var (p, result) = await RunAsync();
+        var (p, result, sections) = await RunAsync(failReport: true);
         using var _ = p;
-        var geo = Path.Combine(p.Root, "points.geojson");
-        File.WriteAllText(geo, "{ \"type\": \"FeatureCollection\", \"features\": [ ");
-        var html = RunReportWriter.Render(result, geo);
-        Assert.Contains("points.geojson could not be read", html);
+        Assert.Contains("could not be made", Assert.Single(sections).Html);
+        var html = RunReportWriter.Render(result, sections);
+        Assert.Contains("collect&#39;s report section could not be made: the collected files are gone", html);
+        Assert.Contains("<h2>Stages</h2>", html); // the rest of the report is there
     }
 
     [ChromiumFact]
     public async Task The_report_renders_in_headless_chromium_without_errors()
     {
-        var (p, result) = await RunAsync();
+        var (p, result, sections) = await RunAsync();
         using var _ = p;
-        var (geo, points) = WriteGeoJson(p.Root);
         var report = Path.Combine(p.Output, "report.html");
-        RunReportWriter.Write(report, result, geo);
+        RunReportWriter.Write(report, result, sections);
 
         var artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts");
         Directory.CreateDirectory(artifacts);
         File.Copy(report, Path.Combine(artifacts, "report.html"), overwrite: true);
 
-        var (dom, domErr) = Chromium(report, "--dump-dom");
-        Assert.Contains("data-rendered=\"1\"", dom);
-        Assert.DoesNotMatch("<body[^>]*data-render-error", dom);
-        Assert.Matches("<body[^>]*data-rendered=\"1\"", dom);
-        Assert.Contains("<span id=\"render-status\">rendered</span>", dom);
-        AssertNoConsoleErrors(domErr);
+        var dom = Chromium.RenderedDom(report);
 
-        // What the script drew: a Gantt canvas per stage that ran items, a throughput line per stage,
-        // the slowest items, and every GPS point with a flight path per folder.
+        // What the scripts drew: a Gantt canvas per stage that ran items, a throughput line per stage, the slowest
+        // items, and the contributed section's own drawing from its own data (a dot per collected file).
         var stagesWithItems = result.Timeline.Select(t => t.Stage).Distinct().Count();
         Assert.Equal(stagesWithItems, Regex.Matches(dom, "<canvas class=\"gantt\"").Count);
         Assert.Equal(stagesWithItems, Regex.Matches(dom, "<polyline [^>]*stroke-width=\"1.8\"").Count);
-        Assert.Equal(points, Regex.Matches(dom, "class=\"gps-point\"").Count);
-        Assert.Equal(2, Regex.Matches(dom, "class=\"flight-path\"").Count);
-        Assert.Contains("IMG_0007.JPG · flight-a · suspect", dom);
+        Assert.Equal(12, Regex.Matches(dom, "class=\"test-dot\"").Count);
 
         var screenshot = Path.Combine(artifacts, "report.png");
         File.Delete(screenshot);
-        var (_, shotErr) = Chromium(report, $"--screenshot={screenshot}", "--window-size=1400,1000");
-        AssertNoConsoleErrors(shotErr);
+        var (_, shotErr) = Chromium.Run(report, $"--screenshot={screenshot}", "--window-size=1400,1000");
+        Chromium.AssertNoConsoleErrors(shotErr);
         var png = File.ReadAllBytes(screenshot);
         Assert.True(png.Length > 10_000, $"screenshot is only {png.Length} bytes");
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
     }
 
-    private static void AssertNoConsoleErrors(string stderr)
+    [ChromiumFact]
+    public async Task A_section_whose_script_fails_is_marked_and_the_rest_still_renders()
     {
-        Assert.DoesNotContain("Uncaught", stderr);
-        Assert.DoesNotContain("Refused to", stderr); // a blocked request (CSP) would mean the page wanted the network
-        Assert.DoesNotMatch(new Regex(@":ERROR:CONSOLE|console\.error", RegexOptions.IgnoreCase), stderr);
-    }
-
-    private static (string Stdout, string Stderr) Chromium(string page, params string[] extra)
-    {
-        var profile = Path.Combine(Path.GetTempPath(), "qc-chromium-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(profile);
-        try
-        {
-            var psi = new ProcessStartInfo(ChromiumFactAttribute.Binary) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                         $"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0" })
-                psi.ArgumentList.Add(a);
-            foreach (var a in extra) psi.ArgumentList.Add(a);
-            psi.ArgumentList.Add(new Uri(page).AbsoluteUri);
-            using var proc = Process.Start(psi)!;
-            var stdout = proc.StandardOutput.ReadToEndAsync();
-            var stderr = proc.StandardError.ReadToEndAsync();
-            if (!proc.WaitForExit(TimeSpan.FromSeconds(90))) { proc.Kill(true); throw new TimeoutException("chromium did not finish in 90 s"); }
-            return (stdout.Result, stderr.Result);
-        }
-        finally
-        {
-            try { Directory.Delete(profile, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
+        var (p, result, sections) = await RunAsync();
+        using var _ = p;
+        var report = Path.Combine(p.Output, "report.html");
+        RunReportWriter.Write(report, result, [.. sections, new ReportSection { Id = "broken", Title = "Broken", Script = "data.missing.field = 1;", Data = new { } }]);
+        var (dom, _) = Chromium.Run(report, "--dump-dom");
+        Assert.Matches("<body[^>]*data-render-error=\"broken: ", dom);
+        Assert.Contains("rendered with errors", dom);
+        Assert.Contains("This section could not be drawn", dom);
+        Assert.Equal(12, Regex.Matches(dom, "class=\"test-dot\"").Count); // the other sections drew
     }
 }

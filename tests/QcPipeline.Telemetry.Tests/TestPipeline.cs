@@ -63,25 +63,32 @@ public sealed class TestPipeline : IDisposable
         .FanOut<SplitStage, Doc, Line, NoOptions>()
         .Transform<CheckStage, Line, Line, NoOptions>()
         .Join<JoinLines, Line, Summary, NoOptions>()
-        .Sink<CollectSink, Summary, NoOptions>();
+        .Sink<CollectSink, Summary, CollectOptions>();
 
     public PipelineGraph Compile(string telemetry, IReadOnlyList<string>? overrides = null) =>
         GraphCompiler.Compile(new JobLoader(Registry()).Parse(Yaml(telemetry), Path.Combine(Root, "job.yaml"), overrides));
 
     /// <summary>Runs the job as the CLI does: a telemetry session around the run, flushed at its end.</summary>
-    public async Task<(RunResult Result, List<string> Warnings)> RunAsync(string telemetry, Func<string, string?>? environment = null)
+    public async Task<(RunResult Result, List<string> Warnings)> RunAsync(string telemetry, Func<string, string?>? environment = null) =>
+        (await RunGraphAsync(telemetry, environment)) is var r ? (r.Result, r.Warnings) : default;
+
+    /// <summary>As <see cref="RunAsync"/>, also giving the report sections the run's stages contributed.</summary>
+    public async Task<(RunResult Result, List<string> Warnings, IReadOnlyList<QcPipeline.Core.Reports.ReportSection> Sections)> RunGraphAsync(string telemetry,
+        Func<string, string?>? environment = null, IReadOnlyList<string>? overrides = null)
     {
-        var graph = Compile(telemetry);
+        var graph = Compile(telemetry, overrides);
         var warnings = new List<string>();
         void Warn(string w) { lock (warnings) warnings.Add(w); }
         RunResult result;
+        IReadOnlyList<QcPipeline.Core.Reports.ReportSection> sections;
         using (var session = TelemetrySession.Start(graph.Job.Options.Telemetry, graph.Job.Name, Warn, environment ?? (_ => null)))
         {
             var runner = new PipelineRunner(graph, Output);
             result = await runner.RunAsync();
+            sections = runner.ReportSections();
             session.Flush();
         }
-        return (result, warnings);
+        return (result, warnings, sections);
     }
 
     public void Dispose()

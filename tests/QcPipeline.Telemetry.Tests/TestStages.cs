@@ -1,3 +1,4 @@
+using QcPipeline.Core.Reports;
 using System.Security.Cryptography;
 using System.Text;
 using QcPipeline.Core.Options;
@@ -64,8 +65,39 @@ public sealed class JoinLines : JoinStage<Line, Summary, NoOptions>
         new(group.ParentKey, group.Items.Count, group.Items.Sum(i => i.Value?.Text.Split(' ').Length ?? 0));
 }
 
-[Stage("test.collect", "Test: collects summaries.")]
-public sealed class CollectSink : SinkStage<Summary, NoOptions>
+public sealed class CollectOptions
 {
-    public override ValueTask ConsumeAsync(Outcome<Summary> item, ItemContext context) => ValueTask.CompletedTask;
+    [Option("Test: its report section fails to be made.")]
+    public bool FailReport { get; init; }
+}
+
+[Stage("test.collect", "Test: collects summaries; its report section draws a dot per file.")]
+public sealed class CollectSink : SinkStage<Summary, CollectOptions>, IReportContributor
+{
+    private readonly List<string> _files = [];
+
+    public override ValueTask ConsumeAsync(Outcome<Summary> item, ItemContext context)
+    {
+        if (item.IsOk && item.Value is { } s) lock (_files) _files.Add(s.Key);
+        return ValueTask.CompletedTask;
+    }
+
+    public IReadOnlyList<ReportSection> ReportSections() => Options.FailReport
+        ? throw new InvalidOperationException("the collected files are gone")
+        :
+        [
+            new ReportSection
+            {
+                Id = "collected", Title = "Collected <files>", Css = ".test-dot { fill: #1f77b4; }",
+                Html = "<p class=\"note\" id=\"collected-count\">" + _files.Count + " files</p><div class=\"dots\"></div>",
+                Data = new { files = _files.Order(StringComparer.Ordinal).ToList() },
+                Script = """
+                    var svg = report.el('svg:svg', { viewBox: '0 0 400 20', width: '400' }, host.querySelector('.dots'));
+                    data.files.forEach(function (f, i) {
+                      var c = report.el('svg:circle', { cx: 10 + i * 12, cy: 10, r: 4, 'class': 'test-dot' }, svg);
+                      report.el('svg:title', {}, c, f);
+                    });
+                    """,
+            },
+        ];
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using QcPipeline.Core.Stages;
 
 namespace QcPipeline.Core.Runtime;
@@ -58,6 +59,12 @@ public sealed class RootItem
 
     /// <summary>Spans of an untraced item, kept until it ends: if it fails they are emitted after all.</summary>
     internal List<DeferredSpan>? Deferred { get; set; }
+
+    /// <summary>The span the item's own spans go beneath (a fed item's caller); default: the job's.</summary>
+    internal ActivityContext Parent { get; init; }
+
+    /// <summary>The caller awaiting this item's end (a fed item), or null.</summary>
+    internal FedItem? Waiter { get; init; }
 }
 
 /// <summary>The accounting of a run: every source item ends in exactly one state, and the counts add up.</summary>
@@ -81,10 +88,10 @@ internal sealed class Ledger
     /// itself is not kept once it ends, so a long run's memory does not grow with its items).</summary>
     public IEnumerable<ItemReport> Unsuccessful => _unsuccessful;
 
-    public RootItem Create(string key, string source, Func<long, bool> traced)
+    public RootItem Create(string key, string source, Func<long, bool> traced, FedItem? waiter = null)
     {
         var id = Interlocked.Increment(ref _nextId);
-        var root = new RootItem(id, key, source, traced(id));
+        var root = new RootItem(id, key, source, traced(id)) { Waiter = waiter, Parent = waiter?.Parent ?? default };
         _open[id] = root;
         Interlocked.Increment(ref _produced);
         return root;
@@ -140,6 +147,7 @@ internal sealed class Ledger
             default: Interlocked.Increment(ref _cancelled); _unsuccessful.Enqueue(Report(root)); break;
         }
         Finished?.Invoke(root);
+        root.Waiter?.End(root);
     }
 
     private static readonly string[] StateNames = Enum.GetNames<ItemState>().Select(n => n.ToLowerInvariant()).ToArray();

@@ -60,11 +60,32 @@ public sealed class PipelineRunner
     /// <summary>Warnings so far (each printed once).</summary>
     public event Action<string>? Warning;
 
+    /// <summary>What the run's stages add to report.html (<see cref="Reports.IReportContributor"/>), asked after the run.</summary>
+    public IReadOnlyList<Reports.ReportSection> ReportSections() =>
+        Reports.ReportContributions.Collect(_nodes.Select(n => (n.Name, (object)n.Stage)));
+
     /// <summary>Stops reading sources, as Ctrl+C does; items in progress get the job's shutdown_timeout.</summary>
     public void Stop(string reason = "cancelled by the user") => _run.Stop(RunOutcome.Cancelled, reason);
 
     /// <summary>Gives up on items still in progress now, without waiting for shutdown_timeout (a second Ctrl+C).</summary>
     public void Abandon() => _run.Abandon(RunOutcome.Cancelled, "cancelled by the user");
+
+    /// <summary>
+    /// Feeds the source stage <paramref name="source"/> from outside instead of letting it produce (call before
+    /// <see cref="RunAsync"/>): the run then lasts until the feed completes or the run is stopped, and each
+    /// submitted item flows through the same graph with the same accounting and traces. At most
+    /// <paramref name="capacity"/> items are pending at once.
+    /// </summary>
+    public ItemFeed Feed(string source, int capacity)
+    {
+        var node = _graph.Nodes.FirstOrDefault(n => n.Name == source && n.Descriptor.Shape == StageShape.Source)
+            ?? throw new ArgumentException($"job {_graph.Job.Name} has no source stage '{source}'", nameof(source));
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        if (_nodes.Count > 0) throw new InvalidOperationException("the run has started: feeds are set before it");
+        var feed = new ItemFeed(source, node.Descriptor.OutputType!, capacity);
+        _run.Feeds[source] = feed;
+        return feed;
+    }
 
     /// <summary>Runs the job to the end, or until <paramref name="cancel"/> (Ctrl+C) stops it.</summary>
     public async Task<RunResult> RunAsync(CancellationToken cancel = default)
@@ -98,6 +119,9 @@ public sealed class PipelineRunner
         foreach (var n in Enumerable.Reverse(_nodes)) await n.StopAsync().ConfigureAwait(false);
         await _run.Services.DisposeAsync().ConfigureAwait(false);
         _run.Ledger.CloseOpen(_run.Stopping.IsCancellationRequested);
+        // A feed whose source never began (a stage could not start) still answers every caller.
+        foreach (var feed in _run.Feeds.Values)
+            foreach (var fed in feed.Close()) fed.End(new FedOutcome(ItemState.Cancelled, null, error ?? "the run ended", []));
         return RunResultBuilder.Build(_run, Stages, started, Stopwatch.GetElapsedTime(_run.StartTicks), error, jobSpan);
     }
 

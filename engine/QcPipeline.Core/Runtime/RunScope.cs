@@ -38,6 +38,9 @@ internal sealed class RunScope
     public string JobDirectory => Graph.Job.Directory;
     public bool CacheDisabled { get; }
     public Ledger Ledger { get; } = new();
+
+    /// <summary>Source stages fed from outside the run, by name (see PipelineRunner.Feed).</summary>
+    public Dictionary<string, ItemFeed> Feeds { get; } = new(StringComparer.Ordinal);
     public Timeline Timeline { get; }
     public RunServices Services { get; }
     public long StartTicks => _startTicks;

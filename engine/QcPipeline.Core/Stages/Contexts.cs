@@ -85,6 +85,16 @@ public sealed class ItemContext
     /// <summary>Adds a tag to the item's span (does nothing when it is not traced).</summary>
     public void Tag(string name, object? value) => Activity?.SetTag(name, value);
 
+    /// <summary>True when a caller awaits this item's end and will receive what a sink records of it (a fed
+    /// source's item: an HTTP request waiting for its verdict).</summary>
+    public bool IsAwaited => Recorder is not null;
+
+    /// <summary>A sink's record of the item (the line it wrote for it, as JSON text), handed to the caller awaiting
+    /// the item (see <see cref="IsAwaited"/>); ignored when nobody awaits it.</summary>
+    public void Record(string json) => Recorder?.Invoke(json);
+
+    internal Action<string>? Recorder { get; init; }
+
     /// <summary>Counts bytes moved for this item (stage totals, metrics, and the span's qc.bytes tag).</summary>
     public void AddBytes(long bytes)
     {

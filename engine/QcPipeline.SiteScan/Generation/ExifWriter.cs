@@ -16,6 +16,13 @@ public sealed record TiffEntry(ushort Tag, ushort Type, int Count, byte[] Value)
 
     public static TiffEntry Bytes(ushort tag, params byte[] values) => new(tag, TypeByte, values.Length, values);
 
+    public static TiffEntry Short(ushort tag, ushort value)
+    {
+        var b = new byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(b, value);
+        return new(tag, TypeShort, 1, b);
+    }
+
     public static TiffEntry Long(ushort tag, uint value)
     {
         var b = new byte[4];

@@ -13,6 +13,13 @@ public sealed record DjiXmp
     public double? GimbalPitchDegree { get; init; }
     public double? GimbalYawDegree { get; init; }
     public double? FlightYawDegree { get; init; }
+    public double? FlightXSpeed { get; init; }
+    public double? FlightYSpeed { get; init; }
+    public double? FlightZSpeed { get; init; }
+    public int? RtkFlag { get; init; }
+    public double? RtkStdLon { get; init; }
+    public double? RtkStdLat { get; init; }
+    public double? RtkStdHgt { get; init; }
     /// <summary>xmp:CreateDate: DJI writes the capture time here with its UTC offset.</summary>
     public DateTime? CreateDate { get; init; }
     public TimeSpan? CreateDateOffset { get; init; }
@@ -41,11 +48,52 @@ public sealed record DjiXmp
         Add("drone-dji:GimbalPitchDegree", GimbalPitchDegree is { } gp ? Signed(gp, "00") : null);
         Add("drone-dji:GimbalYawDegree", GimbalYawDegree is { } gy ? Signed(gy, "00") : null);
         Add("drone-dji:FlightYawDegree", FlightYawDegree is { } fy ? Signed(fy, "00") : null);
+        Add("drone-dji:FlightXSpeed", FlightXSpeed is { } vx ? Signed(vx, "00") : null);
+        Add("drone-dji:FlightYSpeed", FlightYSpeed is { } vy ? Signed(vy, "00") : null);
+        Add("drone-dji:FlightZSpeed", FlightZSpeed is { } vz ? Signed(vz, "00") : null);
+        Add("drone-dji:RtkFlag", RtkFlag?.ToString(CultureInfo.InvariantCulture));
+        Add("drone-dji:RtkStdLon", RtkStdLon is { } sl ? sl.ToString("0.00000", CultureInfo.InvariantCulture) : null);
+        Add("drone-dji:RtkStdLat", RtkStdLat is { } sa ? sa.ToString("0.00000", CultureInfo.InvariantCulture) : null);
+        Add("drone-dji:RtkStdHgt", RtkStdHgt is { } sh ? sh.ToString("0.00000", CultureInfo.InvariantCulture) : null);
         return "<?xpacket begin=\"\uFEFF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
             + "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
             + "  <rdf:Description rdf:about=\"DJI Meta Data\"\n    xmlns:tiff=\"http://ns.adobe.com/tiff/1.0/\"\n"
             + "    xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n    xmlns:drone-dji=\"http://www.dji.com/drone-dji/1.0/\""
             + attrs + "/>\n </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>";
+    }
+}
+
+/// <summary>Exposure and optics as a camera writes them in the EXIF sub-IFD.</summary>
+public sealed record CameraSettings
+{
+    /// <summary>Seconds, written as the rational 1/N when that is exact (1/1000), else to a microsecond.</summary>
+    public double? ExposureTime { get; init; }
+    public int? Iso { get; init; }
+    public double? FocalLength { get; init; }
+    public int? FocalLength35mm { get; init; }
+    /// <summary>ExifImageWidth/Height: the full image's size (our small test pictures are not that size).</summary>
+    public int? PixelWidth { get; init; }
+    public int? PixelHeight { get; init; }
+    /// <summary>FocalPlaneXResolution in pixels per millimetre (written with unit mm).</summary>
+    public double? FocalPlanePxPerMm { get; init; }
+
+    public IEnumerable<TiffEntry> Entries()
+    {
+        if (ExposureTime is { } t)
+        {
+            var n = 1 / t;
+            yield return Math.Abs(n - Math.Round(n)) < 1e-9 ? TiffEntry.Rationals(0x829A, (1, (uint)Math.Round(n))) : TiffEntry.Rationals(0x829A, ((uint)Math.Round(t * 1e6), 1_000_000));
+        }
+        if (Iso is { } iso) yield return TiffEntry.Short(0x8827, (ushort)iso);
+        if (FocalLength is { } f) yield return TiffEntry.Rationals(0x920A, ((uint)Math.Round(f * 1000), 1000));
+        if (FocalLength35mm is { } f35) yield return TiffEntry.Short(0xA405, (ushort)f35);
+        if (PixelWidth is { } w) yield return TiffEntry.Long(0xA002, (uint)w);
+        if (PixelHeight is { } h) yield return TiffEntry.Long(0xA003, (uint)h);
+        if (FocalPlanePxPerMm is { } p)
+        {
+            yield return TiffEntry.Rationals(0xA20E, ((uint)Math.Round(p * 1000), 1000));
+            yield return TiffEntry.Short(0xA210, 4);
+        }
     }
 }
 
@@ -109,6 +157,8 @@ public sealed record JpegBuilder
 
     public DjiXmp? Xmp { get; init; }
 
+    public CameraSettings? Camera { get; init; }
+
     /// <summary>False: no EXIF segment at all.</summary>
     public bool WithExif { get; init; } = true;
 
@@ -163,6 +213,7 @@ public sealed record JpegBuilder
             if (UtcOffset is { } o)
                 exif.Add(TiffEntry.Ascii(0x9011, (o < TimeSpan.Zero ? "-" : "+") + o.Duration().ToString(@"hh\:mm", CultureInfo.InvariantCulture)));
         }
+        if (Camera is not null) (exif ??= []).AddRange(Camera.Entries());
         return ExifWriter.Build(ifd0, exif, Gps, Damage);
     }
 

@@ -37,7 +37,10 @@ public static class PipelineTelemetry
     public const string JobTag = "qc.job";
 
     internal static readonly Counter<long> Items = Meter.CreateCounter<long>("qc.items", "{item}", "Items handled per stage, by outcome (ok, failed, skipped).");
-    internal static readonly Histogram<double> Latency = Meter.CreateHistogram<double>("qc.item.duration", "ms", "Time one stage spent on one item.");
+    /// <summary>The histogram of the time one stage spent on one item, in ms.</summary>
+    public const string ItemDurationName = "qc.item.duration";
+
+    internal static readonly Histogram<double> Latency = Meter.CreateHistogram<double>(ItemDurationName, "ms", "Time one stage spent on one item.");
     internal static readonly Counter<long> BytesMoved = Meter.CreateCounter<long>("qc.bytes", "By", "Bytes transferred by a stage.");
 
     private static readonly List<Func<IEnumerable<Measurement<int>>>> QueueProbes = [];

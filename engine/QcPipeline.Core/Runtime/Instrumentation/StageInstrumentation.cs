@@ -47,9 +47,12 @@ internal sealed class StageInstrumentation(RunScope run, int index, GraphNode no
         return a;
     }
 
-    /// <summary>The parent of an item's span here: its fan-out's span, else the job's.</summary>
+    /// <summary>The parent of an item's span here: its fan-out's span, else its source item's.</summary>
     public ActivityContext ParentOf(Envelope e) =>
-        e.Group?.ParentSpan is { TraceId: var t } p && t != default ? p : run.JobContext;
+        e.Group?.ParentSpan is { TraceId: var t } p && t != default ? p : RootParent(e.Root);
+
+    /// <summary>The span a source item's own spans go beneath: its caller's for a fed item, else the job's.</summary>
+    public ActivityContext RootParent(RootItem root) => root.Parent != default ? root.Parent : run.JobContext;
 
     /// <summary>Records one item's time at this stage: stats, metrics, timeline, and its span's end.</summary>
     public void Finish(Envelope e, Activity? span, long t0, int worker, int attempts, StepOutcome outcome, string? error)

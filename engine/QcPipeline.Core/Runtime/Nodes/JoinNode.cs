@@ -27,7 +27,7 @@ internal sealed class JoinNode(RunScope run, GraphNode node, int index, StageSta
         var t0 = Stopwatch.GetTimestamp();
         var links = bucket.Where(b => b.Span != default).Take(MaxSpanLinks).Select(b => new ActivityLink(b.Span));
         var joined = new Envelope(e.Root, group.ParentKey, null, group.Outer) { Span = group.ParentSpan };
-        var span = Trace.StartSpan(joined, group.Outer?.ParentSpan is { } p && p != default ? p : Run.JobContext, links);
+        var span = Trace.StartSpan(joined, group.Outer?.ParentSpan is { } p && p != default ? p : Trace.RootParent(e.Root), links);
         span?.SetTag("qc.join.size", group.Size);
         Run.Ledger.Add(e.Root, 1 - group.Size);
         var outcome = StepOutcome.Ok;

@@ -51,6 +51,7 @@ internal abstract class NodeRuntime
         stage.Attach(node.Definition.Options, ctx);
         return node.Descriptor.Shape switch
         {
+            StageShape.Source when run.Feeds.TryGetValue(node.Name, out var feed) => new FedSourceNode(run, node, index, stats, stage, ctx, feed),
             StageShape.Source => new SourceNode(run, node, index, stats, stage, ctx),
             StageShape.Transform => new TransformNode(run, node, index, stats, stage, ctx),
             StageShape.PooledTransform => new PooledNode(run, node, index, stats, stage, ctx),

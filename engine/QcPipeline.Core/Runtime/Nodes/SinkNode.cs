@@ -19,7 +19,8 @@ internal sealed class SinkNode(RunScope run, GraphNode node, int index, StageSta
         var error = e.Failure?.Reason;
         try
         {
-            await Invoker.Consume(e, new ItemContext(Context, e.Key, 1, 0, span, Run.Abandoned)).ConfigureAwait(false);
+            var recorder = e.Root.Waiter is { } waiter ? json => waiter.Record(Name, json) : (Action<string>?)null;
+            await Invoker.Consume(e, new ItemContext(Context, e.Key, 1, 0, span, Run.Abandoned) { Recorder = recorder }).ConfigureAwait(false);
             if (e.IsOk) Stats.Succeeded();
         }
         catch (Exception ex)

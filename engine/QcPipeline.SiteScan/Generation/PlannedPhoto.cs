@@ -1,0 +1,61 @@
+namespace QcPipeline.SiteScan.Generation;
+
+/// <summary>
+/// One drone photo to write, with everything its headers should hold: position, time, altitudes, DJI gimbal and
+/// flight data, camera settings, RTK fix. Null leaves a field out (a photo without GPS, without gimbal data).
+/// Flight plans and real survey logs become these; fault injection changes them.
+/// </summary>
+public sealed record PlannedPhoto
+{
+    public required string Folder { get; init; }
+    public required string Name { get; init; }
+    public DateTime TakenAt { get; init; }
+    public TimeSpan? UtcOffset { get; init; }
+    public double? Latitude { get; init; }
+    public double? Longitude { get; init; }
+    /// <summary>EXIF GPSAltitude.</summary>
+    public double? GpsAltitude { get; init; }
+    public double? RelativeAltitude { get; init; }
+    public double? AbsoluteAltitude { get; init; }
+    public double? GimbalPitch { get; init; }
+    public double? GimbalYaw { get; init; }
+    public double? FlightYaw { get; init; }
+    public double? SpeedNorth { get; init; }
+    public double? SpeedEast { get; init; }
+    public double? SpeedDown { get; init; }
+    public string? Make { get; init; } = "DJI";
+    public string? Model { get; init; } = "FC6310S";
+    public CameraSettings? Camera { get; init; }
+    public int? RtkFlag { get; init; }
+
+    /// <summary>The photo as a small real JPEG (a 16×16 picture: flight QC reads only the headers).</summary>
+    public JpegBuilder Builder(int width = 16, int height = 16) => new()
+    {
+        Width = width,
+        Height = height,
+        Make = Make,
+        Model = Model,
+        TakenAt = TakenAt,
+        Camera = Camera,
+        Gps = Latitude is { } lat && Longitude is { } lon ? GpsEntries.Position(lat, lon, GpsAltitude) : null,
+        Xmp = new DjiXmp
+        {
+            Make = Make, Model = Model, CreateDate = TakenAt, CreateDateOffset = UtcOffset,
+            Latitude = Latitude, Longitude = Longitude, AbsoluteAltitude = AbsoluteAltitude, RelativeAltitude = RelativeAltitude,
+            GimbalPitchDegree = GimbalPitch, GimbalYawDegree = GimbalYaw, FlightYawDegree = FlightYaw,
+            FlightXSpeed = SpeedNorth, FlightYSpeed = SpeedEast, FlightZSpeed = SpeedDown, RtkFlag = RtkFlag,
+            RtkStdLon = RtkFlag is null ? null : 0.012, RtkStdLat = RtkFlag is null ? null : 0.011, RtkStdHgt = RtkFlag is null ? null : 0.021,
+        },
+    };
+
+    /// <summary>Writes each photo under <paramref name="root"/>/Folder/Name; returns the paths.</summary>
+    public static IReadOnlyList<string> WriteAll(string root, IEnumerable<PlannedPhoto> photos)
+    {
+        var list = photos.ToList();
+        var paths = list.Select(p => Path.Combine(root, p.Folder, p.Name)).ToArray();
+        foreach (var dir in paths.Select(Path.GetDirectoryName).Distinct()) Directory.CreateDirectory(dir!);
+        Parallel.For(0, list.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) },
+            i => File.WriteAllBytes(paths[i], list[i].Builder().Build()));
+        return paths;
+    }
+}
