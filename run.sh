@@ -143,7 +143,9 @@ case "${1:-}" in
     publish="$here/fuzz/QcPipeline.Fuzz/bin/publish"
     rm -rf "$publish"
     dotnet publish "$here/fuzz/QcPipeline.Fuzz/QcPipeline.Fuzz.csproj" -c Release -o "$publish" -nologo -v q -clp:ErrorsOnly >&2
-    for dll in QcPipeline.Core.dll YamlDotNet.dll; do "$tools/sharpfuzz" "$publish/$dll" >&2; done
+    # Each target names the assemblies that hold the code it tests (FuzzTarget.Instrumented).
+    instrumented="$(dotnet "$publish/qcpipeline-fuzz.dll" --instrument "$name")" || { echo "run.sh: no fuzz target $name" >&2; exit 2; }
+    for dll in $instrumented; do "$tools/sharpfuzz" "$publish/$dll" >&2; done
     findings="$here/fuzz/findings/$name"
     mkdir -p "$findings"
     echo "run.sh: fuzzing $name for $seconds s; findings in fuzz/findings/$name" >&2
