@@ -6,6 +6,8 @@
 #   ./run.sh test                                          the whole test suite
 #   ./run.sh bench [NAME]                                  benchmarks (see BENCHMARKS.md)
 #   ./run.sh docs                                          regenerate config/job.schema.json and the README reference
+#   ./run.sh worker --cluster nats://HOST:4222             a worker of distributed jobs (JOB.yaml --cluster URL coordinates)
+#   ./run.sh cluster-demo                                  a local nats-server, two workers and the demo site, in one command
 #   ./run.sh fuzz NAME [SECONDS]                           fuzz a target under AFL++ (see FUZZING.md)
 #   ./run.sh trace-viewer                                  a local trace viewer (the Aspire dashboard), no Docker
 # It installs the Debian packages it needs (as root; otherwise it prints the command) and builds what
@@ -20,9 +22,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # no compiler is needed.
 packages=(openssh-server openssh-client libgtk-3-0 libdrm2 libatomic1)
 case "${1:-}" in
-  test) packages+=(chromium libimage-exiftool-perl) ;;  # the run report is checked in a real browser; exiftool is the GPS oracle
-  bench) packages+=(libimage-exiftool-perl sshfs fuse3 libturbojpeg0 wrk) ;;  # peers: sshfs + exiftool; libturbojpeg for the decode benchmark; wrk loads the server
+  test) packages+=(chromium libimage-exiftool-perl nats-server) ;;  # the run report is checked in a real browser; exiftool is the GPS oracle; the cluster tests start a real nats-server
+  bench) packages+=(libimage-exiftool-perl sshfs fuse3 libturbojpeg0 wrk nats-server) ;;  # peers: sshfs + exiftool; libturbojpeg for the decode benchmark; wrk loads bench serve; bench cluster runs a nats-server
   fuzz) packages+=(afl++) ;;                         # coverage-guided fuzzing (SharpFuzz instruments the .NET side)
+  cluster-demo) packages+=(nats-server) ;;
 esac
 
 need_packages() {
@@ -123,6 +126,11 @@ case "${1:-}" in
       ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://127.0.0.1:4318 ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true
     exec "$dashboard/Aspire.Dashboard"
     ;;
+  cluster-demo)
+    shift
+    build_cli
+    exec dotnet "$cli_dll" cluster-demo --job "$here/pipelines/site-scan.yaml" "$@"
+    ;;
   fuzz)
     shift
     name="${1:?usage: ./run.sh fuzz NAME [SECONDS] (targets: fuzz/QcPipeline.Fuzz/Targets)}"
@@ -135,7 +143,9 @@ case "${1:-}" in
     publish="$here/fuzz/QcPipeline.Fuzz/bin/publish"
     rm -rf "$publish"
     dotnet publish "$here/fuzz/QcPipeline.Fuzz/QcPipeline.Fuzz.csproj" -c Release -o "$publish" -nologo -v q -clp:ErrorsOnly >&2
-    for dll in QcPipeline.Core.dll YamlDotNet.dll; do "$tools/sharpfuzz" "$publish/$dll" >&2; done
+    # Each target names the assemblies that hold the code it tests (FuzzTarget.Instrumented).
+    instrumented="$(dotnet "$publish/qcpipeline-fuzz.dll" --instrument "$name")" || { echo "run.sh: no fuzz target $name" >&2; exit 2; }
+    for dll in $instrumented; do "$tools/sharpfuzz" "$publish/$dll" >&2; done
     findings="$here/fuzz/findings/$name"
     mkdir -p "$findings"
     echo "run.sh: fuzzing $name for $seconds s; findings in fuzz/findings/$name" >&2

@@ -14,6 +14,7 @@ var benches = new Dictionary<string, Func<string[], Task>>(StringComparer.Ordina
     ["flight-qc"] = FlightQcBench.RunAsync,
     ["memory"] = MemoryBench.RunAsync,
     ["serve"] = ServeBench.RunAsync,
+    ["cluster"] = ClusterBench.RunAsync,
 };
 if (args is ["link", .. var linkArgs]) return await BenchLink.ServeAsync(linkArgs); // the benchmarks' link, in a process of its own
 var name = args.Length > 0 ? args[0] : null;

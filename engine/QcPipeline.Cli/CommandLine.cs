@@ -19,10 +19,11 @@ public static class CommandLine
         var outDir = new Option<string?>("--out") { Description = "Output folder (default: out/JOB-TIME)." };
         var traceFile = new Option<string?>("--trace-file") { Description = "Also write the run's trace as Jaeger JSON to this file." };
         var noCache = new Option<bool>("--no-cache") { Description = "Neither read nor write caches kept between runs." };
+        var cluster = new Option<string?>("--cluster") { Description = "Run as the coordinator of a cluster: the job's cluster.stages run on workers (./run.sh worker --cluster URL), e.g. nats://HOST:4222." };
 
         var root = new RootCommand("QcPipeline: YAML jobs compiled into TPL Dataflow graphs (site QC over SFTP, visual inspection).")
         {
-            job, sets, outDir, traceFile, noCache,
+            job, sets, outDir, traceFile, noCache, cluster,
         };
         root.SetAction((parse, ct) =>
         {
@@ -34,7 +35,7 @@ public static class CommandLine
             }
             var overrides = (parse.GetValue(sets) ?? []).ToList();
             if (parse.GetValue(traceFile) is { } tf) overrides.Add("telemetry.trace_file=" + Path.GetFullPath(tf));
-            return RunCommand.RunAsync(path, overrides, parse.GetValue(outDir), parse.GetValue(noCache));
+            return RunCommand.RunAsync(path, overrides, parse.GetValue(outDir), parse.GetValue(noCache), parse.GetValue(cluster));
         });
 
         var validateJob = new Argument<string>("job") { Description = "The job file (YAML)." };
@@ -77,6 +78,8 @@ public static class CommandLine
         root.Add(schema);
         root.Add(stages);
         root.Add(ServeCommand.Create());
+        root.Add(WorkerCommand.Create());
+        root.Add(ClusterDemoCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -90,8 +93,10 @@ public static class CommandLine
 
     internal static PipelineGraph Compile(string path, IReadOnlyList<string>? overrides)
     {
-        var definition = new JobLoader(StageCatalog.Create()).Load(path, overrides);
-        return GraphCompiler.Compile(definition);
+        var registry = StageCatalog.Create();
+        var graph = GraphCompiler.Compile(new JobLoader(registry).Load(path, overrides));
+        Cluster.ClusterPlan.Check(graph, registry);
+        return graph;
     }
 
     /// <summary>An invalid job: every problem on its own line, exit 2.</summary>

@@ -10,11 +10,17 @@ namespace QcPipeline.Cli;
 /// run.json, report.html and the summary, with signals held off until the last of them is written.</summary>
 public static class RunCommand
 {
-    /// <summary>Runs the job file at <paramref name="path"/>; returns the exit code.</summary>
-    public static async Task<int> RunAsync(string path, IReadOnlyList<string> overrides, string? outDir, bool noCache)
+    /// <summary>Runs the job file at <paramref name="path"/>; returns the exit code. With <paramref name="cluster"/> (or the
+    /// job's cluster.url) it coordinates: the job's cluster.stages run on workers.</summary>
+    public static async Task<int> RunAsync(string path, IReadOnlyList<string> overrides, string? outDir, bool noCache, string? cluster = null)
     {
         PipelineGraph graph;
-        try { graph = CommandLine.Compile(path, overrides); }
+        Cluster.ClusterPlan? plan;
+        try
+        {
+            graph = CommandLine.Compile(path, overrides);
+            plan = Cluster.ClusterPlan.Resolve(graph, StageCatalog.Create(), cluster);
+        }
         catch (JobInvalidException e)
         {
             foreach (var d in e.Diagnostics) Console.Error.WriteLine(d.ToString());
@@ -39,7 +45,8 @@ public static class RunCommand
             if (folder.Removed.Count > 0)
                 console.Info($"reusing {Shown(output)}: the previous run's {string.Join(", ", folder.Removed)} removed");
             using var telemetry = TelemetrySession.Start(job.Telemetry, graph.Job.Name, console.Warn);
-            var runner = new PipelineRunner(graph, output, noCache);
+            var coordinator = plan is null ? null : new Cluster.ClusterCoordinator(plan, graph, StageCatalog.Create(), console.Info);
+            var runner = new PipelineRunner(graph, output, noCache, coordinator);
             runner.Warning += console.Warn;
             signals.Follow(runner);
             console.Info($"running {graph.Job.Name} → {Shown(output)}");
@@ -67,6 +74,7 @@ public static class RunCommand
             catch (Exception e) { console.Warn($"report.html could not be written: {e.Message}"); }
         }
         ConsoleSummary.Print(result);
+        if (result.Sections.GetValueOrDefault("cluster") is Cluster.ClusterReport clustered) console.Info(clustered.Describe());
         return exit;
     }
 

@@ -12,6 +12,15 @@ public static class StageCatalog
     // "host: demo" serves a generated survey site (the site-scan family knows how one looks).
     static StageCatalog() => QcPipeline.Sftp.SftpEndpoint.DemoContent = dir => QcPipeline.SiteScan.Generation.SiteGenerator.Demo(dir);
 
-    /// <summary>Every stage and connection type of the shipped families.</summary>
-    public static StageRegistry Create() => new StageRegistry().AddFiles().AddSftp().AddSiteScan().AddInspection();
+    private static readonly List<Func<StageRegistry, StageRegistry>> Extensions = [];
+
+    /// <summary>Every stage and connection type of the shipped families (and of those a program embedding the CLI added).</summary>
+    public static StageRegistry Create() =>
+        Extensions.Aggregate(new StageRegistry().AddFiles().AddSftp().AddSiteScan().AddInspection(), (r, add) => add(r));
+
+    /// <summary>Adds a family of a program that embeds this CLI (its own stages beside the shipped ones).</summary>
+    public static void Extend(Func<StageRegistry, StageRegistry> family)
+    {
+        lock (Extensions) Extensions.Add(family);
+    }
 }

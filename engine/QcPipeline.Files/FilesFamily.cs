@@ -8,5 +8,6 @@ public static class FilesFamily
     /// <summary>Registers files.list and files.read.</summary>
     public static StageRegistry AddFiles(this StageRegistry registry) => registry
         .Source<LocalListStage, FileItem, LocalListOptions>()
-        .Transform<LocalReadStage, FileItem, FileContent, LocalReadOptions>();
+        .Transform<LocalReadStage, FileItem, FileContent, LocalReadOptions>()
+        .WireItem<FileItem>("file");
 }

@@ -14,5 +14,9 @@ public static class InspectionFamily
         .Join<RoiJoinStage, RoiResult, ImageVerdict, RoiJoinOptions>()
         .Sink<VerdictSink, ImageVerdict, VerdictOptions>()
         .Source<DeepPcbPairsSource, PairedFile, DeepPcbPairsOptions>()
-        .Sink<DeepPcbScoreSink, ImageVerdict, DeepPcbScoreOptions>();
+        .Sink<DeepPcbScoreSink, ImageVerdict, DeepPcbScoreOptions>()
+        // What crosses machines when load..join run on cluster workers (the listing's files go as "file").
+        .WireItem<FileItem>("file")
+        .WireItem<PairedFile>("paired-file")
+        .WireItem<ImageVerdict>("image-verdict", new VerdictWire());
 }

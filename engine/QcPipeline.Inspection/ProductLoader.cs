@@ -1,7 +1,6 @@
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Options;
 using QcPipeline.Inspection.Checks;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace QcPipeline.Inspection;
@@ -9,6 +8,9 @@ namespace QcPipeline.Inspection;
 /// <summary>Reads product files with the job loader's binder, so a mistake is reported as FILE:LINE:COL.</summary>
 public static class ProductLoader
 {
+    /// <summary>How messages name a product file.</summary>
+    public static readonly YamlFileKind Kind = new("product file", "a product", "a product file is a mapping with product:, golden: and rois:");
+
     /// <exception cref="JobInvalidException">The file is missing or holds mistakes (all of them, located).</exception>
     public static ProductDefinition Load(string path)
     {
@@ -21,22 +23,31 @@ public static class ProductLoader
     public static (ProductDefinition? Product, IReadOnlyList<Diagnostic> Problems) Read(string path)
     {
         var full = Path.GetFullPath(path);
-        var display = Path.GetRelativePath(Environment.CurrentDirectory, full);
-        if (display.StartsWith("..", StringComparison.Ordinal)) display = full;
-        if (!File.Exists(full)) return (null, [new Diagnostic(SourceLocation.Of(display), "no such product file")]);
+        if (!File.Exists(full)) return (null, [new Diagnostic(SourceLocation.Of(DisplayName(full)), "no such product file")]);
+        return Parse(File.ReadAllBytes(full), full);
+    }
+
+    /// <summary>As <see cref="Read"/>, for a product file's bytes as if they were the file at <paramref name="path"/>
+    /// (its goldens are found beside it).</summary>
+    public static (ProductDefinition? Product, IReadOnlyList<Diagnostic> Problems) Parse(byte[] bytes, string path)
+    {
+        var full = Path.GetFullPath(path);
+        var display = DisplayName(full);
         var diags = new DiagnosticBag();
         var ctx = new BindContext(display, Path.GetDirectoryName(full)!, diags);
-        var stream = new YamlStream();
-        try { stream.Load(new StringReader(File.ReadAllText(full))); }
-        catch (YamlException e)
-        {
-            return (null, [new Diagnostic(SourceLocation.At(display, e.Start), "YAML: " + (e.InnerException ?? e).Message.Split('\n')[0])]);
-        }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-            return (null, [new Diagnostic(new SourceLocation(display, 1, 1), "a product file is a mapping with product:, golden: and rois:")]);
+        // The job loader's defensive reading: UTF-8 only, nesting and alias expansion bounded, every YAML error placed.
+        if (YamlReader.Decode(bytes, display, diags, Kind) is not { } text || YamlReader.ReadMapping(text, ctx, Kind) is not { } root)
+            return (null, diags.Sorted().ToList());
         var product = OptionBinder.Bind<ProductDefinition>(root, ctx, "the product");
         if (root.Children.TryGetValue(new YamlScalarNode("rois"), out var rois)) CheckRois(rois, ctx);
         return (product, diags.HasErrors ? diags.Sorted().ToList() : []);
+    }
+
+    // Problems name the file as the user would: relative to the current folder when it is below it.
+    private static string DisplayName(string full)
+    {
+        var display = Path.GetRelativePath(Environment.CurrentDirectory, full);
+        return display.StartsWith("..", StringComparison.Ordinal) ? full : display;
     }
 
     /// <summary>What the binder and the sections' own checks cannot see: a ROI name used twice, at the second use.</summary>

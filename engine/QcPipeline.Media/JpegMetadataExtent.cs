@@ -22,6 +22,12 @@ public static class JpegMetadataExtent
     /// <summary>Bytes asked for to see a segment's marker, length and signature.</summary>
     private const int HeadProbe = 64;
 
+    /// <summary>Reads one header may take. A camera's header takes a few, at most a few dozen walked to its image data
+    /// (a DJI thermal frame, past its raw data in eleven APP3 segments: 27; a FLIR frame's photo in 64 KB APP1 pieces
+    /// would be some 80); a file of thousands of tiny segments would take one every few segments, each a round trip
+    /// over SFTP, until max_header_bytes (32,000 of them).</summary>
+    private const int MaxReads = 256;
+
     /// <summary>Segments worth keeping when nobody said what they need: APP0 (JFIF), APP1 (EXIF, XMP), APP2 (ICC,
     /// MPF index), APP13 (IPTC), APP14, COM, and the frame/table segments that are small anyway.</summary>
     private static bool Keep(byte marker, int length) =>
@@ -97,6 +103,8 @@ public static class JpegMetadataExtent
             .Select(r => new Range(r.Offset, (int)Math.Min(r.Length, size - r.Offset))).ToList();
         var got = await Task.WhenAll(ranges.Select(r => readAt(r.Offset, r.Length, ct))).ConfigureAwait(false);
         for (var i = 0; i < ranges.Count; i++) read.Add(ranges[i].Offset, got[i]);
+        for (var i = 0; i < ranges.Count; i++)
+            if (got[i].Length < ranges[i].Length) fileSize = EndAfterShortRead(read, fileSize, ranges[i].Offset, got[i].Length);
         var first = got.Length > 0 && ranges[0].Offset == 0 ? got[0] : [];
         long asked = ranges.Sum(r => (long)r.Length);
         var requests = ranges.Count;
@@ -106,16 +114,24 @@ public static class JpegMetadataExtent
             asked += need.Length;
             if (asked > maxBytes)
                 throw new InvalidDataException($"{name}: the JPEG header is longer than max_header_bytes ({maxBytes})");
+            if (requests >= MaxReads)
+                throw new InvalidDataException($"{name}: the JPEG header takes more than {MaxReads} reads (a camera's takes a few): too many segments before its metadata ends");
             var more = await readAt(need.Offset, need.Length, ct).ConfigureAwait(false);
             requests++;
             read.Add(need.Offset, more);
-            if (more.Length < need.Length) { fileSize = need.Offset + more.Length; step = Walk(read, fileSize, needs, null, null); break; } // shorter than listed
+            if (more.Length < need.Length) fileSize = EndAfterShortRead(read, fileSize, need.Offset, more.Length); // shorter than listed
         }
         if (!step.IsJpeg) return new HeaderRead(first, false, first.Length >= fileSize, first.Length, requests, asked, [new Range(0, first.Length)]);
         var touched = new List<Range>();
         Walk(read, fileSize, needs, null, touched);
         return new HeaderRead(Assemble(read, fileSize, needs), true, false, step.Extent, requests, asked, touched);
     }
+
+    /// <summary>Where a file ends, given a read at <paramref name="offset"/> that brought fewer bytes than asked: where its
+    /// bytes end; when it brought none, where the bytes read so far end (the file may end anywhere before the offset, and
+    /// a header must not stand for bytes it never saw: a thumbnail left out of one ending past the file's real end).</summary>
+    private static long EndAfterShortRead(SparseBytes read, long fileSize, long offset, int got) =>
+        Math.Min(fileSize, got > 0 ? offset + got : Math.Min(offset, read.End));
 
     // One walk over the segments: the next range to read, or the verdict; with kept != null, the segments to keep.
     // With touched != null, the ranges it used.

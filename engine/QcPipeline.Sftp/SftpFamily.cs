@@ -9,6 +9,7 @@ public static class SftpFamily
     /// <summary>Registers the sftp connection type, sftp.list and sftp.fetch.</summary>
     public static StageRegistry AddSftp(this StageRegistry registry) => registry
         .Connection<SftpConnectionOptions>()
+        .WireItem<FileItem>("file")
         .Source<SftpListStage, FileItem, SftpListOptions>()
         .Pooled<SftpFetchStage, FileItem, FileContent, SftpFetchOptions, SftpConnection>();
 }

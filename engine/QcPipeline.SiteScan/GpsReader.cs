@@ -5,6 +5,7 @@ using MetadataExtractor;
 using MetadataExtractor.Formats.Exif;
 using MetadataExtractor.Formats.Jpeg;
 using MetadataExtractor.Formats.Xmp;
+using MetadataExtractor.IO;
 using QcPipeline.Core.Stages;
 using QcPipeline.Media;
 using static QcPipeline.SiteScan.MetadataValues;
@@ -29,7 +30,23 @@ public static partial class GpsReader
     private const int TagDateTimeOriginal = 0x9003, TagDateTimeDigitized = 0x9004;
     private const int TagOffsetTimeOriginal = 0x9011, TagSubSecTimeOriginal = 0x9291, TagGpsPointer = 0x8825;
 
-    private static readonly IJpegSegmentMetadataReader[] Readers = [new ExifReader(), new XmpReader()];
+    private static readonly ExifReader Exif = new();
+    private static readonly XmpReader Xmp = new();
+
+    // What MetadataExtractor and XmpCore throw on bytes they cannot parse, besides their own exceptions: fuzzing found
+    // XmpCore's InvalidCastException (a text node where its RDF parser expects an element).
+    private static bool IsParseFailure(Exception e) =>
+        e is ImageProcessingException or IOException or ArgumentException or IndexOutOfRangeException or InvalidOperationException or InvalidCastException;
+
+    /// <summary>Runs one of MetadataExtractor's readers over its segments; the reason when it cannot parse them.</summary>
+    private static string? Parse(IJpegSegmentMetadataReader reader, List<JpegSegment> segments, List<MeDirectory> dirs, string what)
+    {
+        var mine = segments.Where(s => reader.SegmentTypes.Contains(s.Type)).ToList();
+        if (mine.Count == 0) return null;
+        try { dirs.AddRange(reader.ReadJpegSegments(mine)); }
+        catch (Exception e) when (IsParseFailure(e)) { return $"{what} unreadable: " + OneLine(e.Message); }
+        return null;
+    }
 
     /// <summary>Reads what a fetch or read stage produced: its bytes, or the local file it names.</summary>
     public static GpsReading Read(FileContent content, int maxHeaderBytes = 2 * 1024 * 1024)
@@ -61,20 +78,26 @@ public static partial class GpsReader
     public static GpsReading Read(ReadOnlySpan<byte> jpeg, long? fileSize = null)
     {
         if (JpegCheck.Problem(jpeg, fileSize) is { } problem) return Failed(GpsStatus.Error, problem);
-        IReadOnlyList<MeDirectory> dirs;
+        List<JpegSegment> segments;
         try
         {
             using var stream = new MemoryStream(jpeg.ToArray(), writable: false);
-            dirs = JpegMetadataReader.ReadMetadata(stream, Readers);
+            segments = [.. JpegSegmentReader.ReadSegments(new SequentialStreamReader(stream), [JpegSegmentType.App1])];
         }
-        catch (Exception e) when (e is ImageProcessingException or IOException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
+        catch (Exception e) when (IsParseFailure(e))
         {
             return Failed(GpsStatus.Error, "unreadable JPEG metadata: " + OneLine(e.Message));
         }
+        // EXIF and XMP are parsed apart: XMP that its parser cannot read costs the photo its XMP fields, not the
+        // position its EXIF holds (and the other way round).
+        var dirs = new List<MeDirectory>();
+        var exifProblem = Parse(Exif, segments, dirs, "EXIF");
+        var xmpProblem = Parse(Xmp, segments, dirs, "XMP");
         // exiftool gives up on EXIF whose first directory lies outside the segment, where MetadataExtractor
         // guesses one at offset 8: follow exiftool, and read nothing from such EXIF.
-        var exifProblem = FirstIfdProblem(jpeg);
+        exifProblem ??= FirstIfdProblem(jpeg);
         if (exifProblem is not null) dirs = dirs.Where(d => d is not (ExifDirectoryBase or GpsDirectory)).ToList();
+        exifProblem ??= xmpProblem;
         var thumb = dirs.OfType<ExifThumbnailDirectory>().FirstOrDefault();
         (int, int)? thumbnail = thumb is not null && thumb.TryGetInt32(ExifThumbnailDirectory.TagThumbnailOffset, out var offset)
             && thumb.TryGetInt32(ExifThumbnailDirectory.TagThumbnailLength, out var length) ? (offset, length) : null;

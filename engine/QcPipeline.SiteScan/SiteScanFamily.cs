@@ -9,5 +9,6 @@ public static class SiteScanFamily
     /// <summary>Registers gps.exif and gps.aggregate.</summary>
     public static StageRegistry AddSiteScan(this StageRegistry registry) => registry
         .Transform<ExifGpsStage, FileContent, GpsPoint, ExifGpsOptions>()
-        .Sink<GpsAggregateStage, GpsPoint, GpsAggregateOptions>();
+        .Sink<GpsAggregateStage, GpsPoint, GpsAggregateOptions>()
+        .WireItem<GpsPoint>("gps-point");
 }

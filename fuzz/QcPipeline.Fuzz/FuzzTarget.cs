@@ -12,6 +12,10 @@ public abstract class FuzzTarget
     /// <summary>The target's name on the command line and its corpus folder's name.</summary>
     public abstract string Name { get; }
 
+    /// <summary>The assemblies SharpFuzz instruments for this target (coverage comes from these): the project's
+    /// own that hold the code under test and the parser libraries it leans on.</summary>
+    public abstract IReadOnlyList<string> Instrumented { get; }
+
     /// <summary>Feeds one input; throws only for a finding.</summary>
     public abstract void Run(byte[] input);
 

@@ -115,3 +115,25 @@ public class HostileInputTests
         Assert.Contains("job.yaml:6:3: a stage's name must be plain text", errors);
     }
 }
+
+/// <summary>A diagnostic is one line whatever text of the file it quotes (found by fuzzing the product loader:
+/// a key written "bad\nkey" printed a message over two lines).</summary>
+public class OneLineDiagnosticTests
+{
+    [Fact]
+    public void A_key_with_a_line_break_or_a_terminal_escape_is_quoted_with_escapes()
+    {
+        var errors = Harness.Errors("job: x\n\"bad\\nkey\": 1\n\"red\\e[31m\": 2\nstages:\n  src: { type: test.numbers }\n  out: { type: test.collect }\n");
+        Assert.Contains("job.yaml:2:1: unknown key 'bad\\nkey' in the job", errors);
+        Assert.Contains("job.yaml:3:1: unknown key 'red\\u001B[31m' in the job", errors);
+    }
+
+    [Fact]
+    public void Messages_and_places_are_escaped_but_ordinary_text_is_left_alone()
+    {
+        var d = new Diagnostic(new SourceLocation("a\nb.yaml", 1, 2), "tab\there, crlf\r\n, separator\u2028, café");
+        Assert.Equal("tab\\there, crlf\\r\\n, separator\\u2028, café", d.Message);
+        Assert.Equal("a\\nb.yaml:1:2: tab\\there, crlf\\r\\n, separator\\u2028, café", d.ToString());
+        Assert.Equal("plain 'text' — ünïcode", new Diagnostic(default, "plain 'text' — ünïcode").Message);
+    }
+}

@@ -66,6 +66,31 @@ public sealed class ThumbnailTests
     }
 
     [Fact]
+    public async Task A_file_shorter_than_its_listing_gives_the_bytes_it_has_not_zeros_for_a_thumbnail_past_its_end()
+    {
+        // Found by fuzzing the segment walker: a file listed at 8,000 bytes that holds 1,000 (an upload under way, a
+        // file cut since it was listed). The thumbnail "inside" its Exif lies past the real end; the header-only JPEG
+        // stood for 5 KB of zeros there, as if the file had them. The empty read past the end now ends the file at
+        // the last byte read.
+        var tiff = new List<byte> { (byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0, 0, 0, 14, 0, 0, 0, 2, 0 };
+        tiff.AddRange([0x01, 0x02, 4, 0, 1, 0, 0, 0, .. BitConverter.GetBytes(100)]);
+        tiff.AddRange([0x02, 0x02, 4, 0, 1, 0, 0, 0, .. BitConverter.GetBytes(5_000)]);
+        tiff.AddRange([0, 0, 0, 0, .. Enumerable.Repeat((byte)0x5A, 6000)]);
+        byte[] payload = [.. "Exif\0\0"u8, .. tiff];
+        byte[] whole = [0xFF, 0xD8, 0xFF, 0xE1, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload, 0xFF, 0xDA, 0, 2, 0xFF, 0xD9];
+        var file = whole[..1000];
+        var reads = new List<(long Offset, int Count)>();
+        var result = await JpegMetadataExtent.ReadHeaderAsync((o, n, _) =>
+        {
+            reads.Add((o, n));
+            return Task.FromResult(o >= file.Length ? [] : file.AsSpan((int)o, (int)Math.Min(n, file.Length - o)).ToArray());
+        }, 8_000, [new(0, 512)], 4 << 20, TagsAndXmp, "frame.jpg", default);
+        Assert.True(result.IsJpeg);
+        Assert.All(reads, r => Assert.True(r.Offset + r.Count <= 8_000));
+        Assert.Equal(file[..512], result.Bytes); // what was read, cut where the reading stopped; no EOI: parsers see the cut
+    }
+
+    [Fact]
     public void An_exif_whose_thumbnail_offsets_point_outside_the_segment_is_kept_whole()
     {
         // II, IFD0 at 8 with no entries, IFD1 right after it with a thumbnail "at" 60,000 of 5,000 bytes.

@@ -15,11 +15,35 @@ public readonly record struct SourceLocation(string File, int Line, int Column, 
     public override string ToString() => Label ?? (Line > 0 ? $"{File}:{Line}:{Column}" : File);
 }
 
-/// <summary>One problem with a job, printed as one line: "FILE:LINE:COL: message".</summary>
+/// <summary>One problem with a job, printed as one line: "FILE:LINE:COL: message". Text quoted from the file (a key
+/// written "a\nb") keeps it one line: control characters in it are shown escaped.</summary>
 public sealed record Diagnostic(SourceLocation Location, string Message)
 {
+    /// <summary>The message, one line.</summary>
+    public string Message { get; init; } = OneLine(Message);
+
     /// <summary>"FILE:LINE:COL: message".</summary>
-    public override string ToString() => $"{Location}: {Message}";
+    public override string ToString() => $"{OneLine(Location.ToString())}: {Message}";
+
+    /// <summary><paramref name="text"/> with line breaks, tabs and other control characters written as escapes (\n, \u001B).</summary>
+    public static string OneLine(string text)
+    {
+        if (!text.Any(IsControl)) return text;
+        var b = new System.Text.StringBuilder(text.Length + 8);
+        foreach (var c in text)
+            b.Append(c switch
+            {
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                _ when IsControl(c) => $"\\u{(int)c:X4}",
+                _ => c.ToString(),
+            });
+        return b.ToString();
+    }
+
+    // Characters that break a line or move the cursor on a terminal: C0/C1 controls and the Unicode line separators.
+    private static bool IsControl(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
 }
 
 /// <summary>Collects every problem so that all of them are reported at once.</summary>

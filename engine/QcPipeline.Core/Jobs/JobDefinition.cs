@@ -20,6 +20,11 @@ public sealed class JobDefinition
     /// <summary>Where each option was written (for problems found after binding).</summary>
     public required OptionLocations Locations { get; init; }
 
+    /// <summary>The job as it runs: its YAML after --set and ${VAR} (with $ written as $$, so reading it again
+    /// changes nothing). Secrets in it are only their env:/file: references, and paths are as written: another
+    /// machine that loads it resolves both from its own environment.</summary>
+    public string Document { get; init; } = "";
+
     /// <summary>The job's name.</summary>
     public string Name => Options.Job;
 }

@@ -86,6 +86,7 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
         {
             File = Path.GetFullPath(file), Directory = ctx.BaseDirectory, Options = job,
             Connections = connections, Stages = stages, Locations = ctx.Locations,
+            Document = JobDocument.Write(root),
         };
     }
 

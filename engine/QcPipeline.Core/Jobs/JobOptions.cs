@@ -80,6 +80,10 @@ public sealed class JobOptions : IValidatedOptions
     [Option("Traces and metrics.")]
     public TelemetryOptions Telemetry { get; init; } = new();
 
+    /// <summary>Scale-out: the stages that may run on workers.</summary>
+    [Option("Scale-out: the stages that may run on workers (`./run.sh worker --cluster nats://HOST:4222`). Without a url (or --cluster) the job runs here as usual.")]
+    public ClusterOptions Cluster { get; init; } = new();
+
     /// <summary>Keys handled beside the declared ones.</summary>
     public static readonly string[] SectionKeys = ["connections", "stages"];
 

@@ -8,27 +8,41 @@ using YamlDotNet.RepresentationModel;
 
 namespace QcPipeline.Core.Jobs;
 
+/// <summary>A kind of YAML file the project reads (a job, a product), as its messages name it.</summary>
+/// <param name="Name">"job file": "the job file is empty".</param>
+/// <param name="Noun">"a job": "a job needs a few levels".</param>
+/// <param name="Shape">What its root must be: "a job is a mapping with job:, connections: and stages:".</param>
+public sealed record YamlFileKind(string Name, string Noun, string Shape)
+{
+    /// <summary>A job file.</summary>
+    public static readonly YamlFileKind Job = new("job file", "a job", "a job is a mapping with job:, connections: and stages:");
+}
+
 /// <summary>
 /// Reads YAML defensively: the bytes must be UTF-8; nesting and alias expansion are bounded (an alias bomb
 /// or a file of a hundred thousand '[' ends in one located line, in milliseconds, not in gigabytes or a
-/// stack overflow); and errors YamlDotNet places poorly, or throws without a position, are placed.
+/// stack overflow); and errors YamlDotNet places poorly, or throws without a position, are placed. Job files and
+/// every other YAML file the project reads (product files) go through it.
 /// </summary>
-internal static class YamlReader
+public static class YamlReader
 {
-    /// <summary>Collections nested deeper than this are refused (a job needs a handful of levels).</summary>
+    /// <summary>Collections nested deeper than this are refused (a job or product needs a handful of levels).</summary>
     public const int MaxDepth = 64;
 
     /// <summary>The most YAML nodes a file may expand to, aliases counted at their full size.</summary>
     public const int MaxNodes = 100_000;
 
     /// <summary>Decodes a file's bytes as UTF-8 (a byte-order mark is allowed); null, with a located error, when they are not.</summary>
-    public static string? Decode(byte[] bytes, string file, DiagnosticBag diags)
+    public static string? Decode(byte[] bytes, string file, DiagnosticBag diags) => Decode(bytes, file, diags, YamlFileKind.Job);
+
+    /// <summary>As above, for a file of another <paramref name="kind"/>.</summary>
+    public static string? Decode(byte[] bytes, string file, DiagnosticBag diags, YamlFileKind kind)
     {
         ReadOnlySpan<byte> span = bytes;
         if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) span = span[3..];
         if (span.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || span.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
         {
-            diags.Add(new SourceLocation(file, 1, 1), "the job file is UTF-16 text; save it as UTF-8");
+            diags.Add(new SourceLocation(file, 1, 1), $"the {kind.Name} is UTF-16 text; save it as UTF-8");
             return null;
         }
         var chars = new char[span.Length];
@@ -38,15 +52,18 @@ internal static class YamlReader
         var before = Encoding.UTF8.GetString(span[..read]);
         var line = before.Count(c => c == '\n') + 1;
         var column = before.Length - (before.LastIndexOf('\n') + 1) + 1;
-        diags.Add(new SourceLocation(file, line, column), $"the job file is not UTF-8 text: byte 0x{span[read]:X2} here cannot be read; save the file as UTF-8");
+        diags.Add(new SourceLocation(file, line, column), $"the {kind.Name} is not UTF-8 text: byte 0x{span[read]:X2} here cannot be read; save the file as UTF-8");
         return null;
     }
 
     /// <summary>The job's root mapping, or null with the problem reported.</summary>
-    public static YamlMappingNode? ReadJob(string yaml, BindContext ctx)
+    internal static YamlMappingNode? ReadJob(string yaml, BindContext ctx) => ReadMapping(yaml, ctx, YamlFileKind.Job);
+
+    /// <summary>The root mapping of a file of one document, or null with the problem reported (located, one line).</summary>
+    public static YamlMappingNode? ReadMapping(string yaml, BindContext ctx, YamlFileKind kind)
     {
         var stream = new YamlStream();
-        var parser = new GuardedParser(new Parser(new StringReader(yaml)));
+        var parser = new GuardedParser(new Parser(new StringReader(yaml)), kind);
         try { stream.Load(parser); }
         catch (YamlException e)
         {
@@ -73,14 +90,14 @@ internal static class YamlReader
         }
         if (stream.Documents.Count == 0)
         {
-            ctx.Diagnostics.Add(new SourceLocation(ctx.File, 1, 1), "the job file is empty");
+            ctx.Diagnostics.Add(new SourceLocation(ctx.File, 1, 1), $"the {kind.Name} is empty");
             return null;
         }
         if (stream.Documents.Count > 1)
-            ctx.Diagnostics.Add(SourceLocation.At(ctx.File, stream.Documents[1].RootNode.Start), "a job file holds one YAML document");
+            ctx.Diagnostics.Add(SourceLocation.At(ctx.File, stream.Documents[1].RootNode.Start), $"a {kind.Name} holds one YAML document");
         if (stream.Documents[0].RootNode is not YamlMappingNode root)
         {
-            ctx.Error(stream.Documents[0].RootNode, "a job is a mapping with job:, connections: and stages:");
+            ctx.Error(stream.Documents[0].RootNode, kind.Shape);
             return null;
         }
         return root;
@@ -94,7 +111,7 @@ internal static class YamlReader
         try
         {
             var s = new YamlStream();
-            s.Load(new GuardedParser(new Parser(new StringReader("v: " + text))));
+            s.Load(new GuardedParser(new Parser(new StringReader("v: " + text)), YamlFileKind.Job));
             return ((YamlMappingNode)s.Documents[0].RootNode).Children[new YamlScalarNode("v")];
         }
         catch (YamlException e)
@@ -117,7 +134,7 @@ internal static class YamlReader
     /// limit it stops at once, before anything is built. It also remembers where the last event ended, to
     /// place errors that YamlDotNet throws without a position.
     /// </summary>
-    private sealed class GuardedParser(IParser inner) : IParser
+    private sealed class GuardedParser(IParser inner, YamlFileKind kind) : IParser
     {
         private readonly Stack<(Mark Start, bool Flow, string? Anchor, long NodesBefore)> _open = new();
         private readonly Dictionary<string, long> _anchorSizes = new(StringComparer.Ordinal);
@@ -157,7 +174,7 @@ internal static class YamlReader
         private void Open(Mark start, bool flow, AnchorName anchor)
         {
             if (_open.Count >= MaxDepth)
-                throw new YamlLimitException(start, $"collections are nested more than {MaxDepth} deep here; a job needs a few levels");
+                throw new YamlLimitException(start, $"collections are nested more than {MaxDepth} deep here; {kind.Noun} needs a few levels");
             Count(1, start);
             if (!anchor.IsEmpty) Define(anchor, start);
             _open.Push((start, flow, anchor.IsEmpty ? null : anchor.Value, _nodes - 1));
@@ -177,7 +194,7 @@ internal static class YamlReader
         {
             _nodes += nodes;
             if (_nodes > MaxNodes)
-                throw new YamlLimitException(at, $"the file expands to more than {MaxNodes:N0} YAML nodes here, aliases counted at their full size; too large for a job, write fewer aliases");
+                throw new YamlLimitException(at, $"the file expands to more than {MaxNodes:N0} YAML nodes here, aliases counted at their full size; too large for {kind.Noun}, write fewer aliases");
         }
     }
 

@@ -60,11 +60,15 @@ public sealed class RootItem
     /// <summary>Spans of an untraced item, kept until it ends: if it fails they are emitted after all.</summary>
     internal List<DeferredSpan>? Deferred { get; set; }
 
-    /// <summary>The span the item's own spans go beneath (a fed item's caller); default: the job's.</summary>
-    internal ActivityContext Parent { get; init; }
+    /// <summary>The span the item's own spans go beneath outside fan-outs (a fed item's caller, or the span an item
+    /// sent from another machine's run was sent from); default: the job's.</summary>
+    internal ActivityContext Parent { get; set; }
 
     /// <summary>The caller awaiting this item's end (a fed item), or null.</summary>
     internal FedItem? Waiter { get; init; }
+
+    /// <summary>For an item run on behalf of another machine: what each stage did with it (sent back with its result).</summary>
+    internal List<SegmentStep>? Steps { get; set; }
 }
 
 /// <summary>The accounting of a run: every source item ends in exactly one state, and the counts add up.</summary>

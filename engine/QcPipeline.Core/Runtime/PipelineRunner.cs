@@ -20,12 +20,15 @@ public sealed class PipelineRunner
 
     private readonly PipelineGraph _graph;
     private readonly RunScope _run;
+    private readonly ISegmentExecutor? _remote;
     private List<NodeRuntime> _nodes = [];
 
-    /// <summary>A runner for one run of <paramref name="graph"/>, writing into <paramref name="outputDirectory"/>.</summary>
-    public PipelineRunner(PipelineGraph graph, string outputDirectory, bool cacheDisabled = false)
+    /// <summary>A runner for one run of <paramref name="graph"/>, writing into <paramref name="outputDirectory"/>;
+    /// with <paramref name="remote"/>, the run of stages it names is executed elsewhere through it.</summary>
+    public PipelineRunner(PipelineGraph graph, string outputDirectory, bool cacheDisabled = false, ISegmentExecutor? remote = null)
     {
         _graph = graph;
+        _remote = remote;
         _run = new RunScope(graph, Path.GetFullPath(outputDirectory), cacheDisabled);
         Stages = graph.Nodes.Select(n => new StageStats(n.Name, n.Descriptor.Name, n.Workers, n.Capacity)).ToList();
         _run.Ledger.Finished += root =>
@@ -91,22 +94,22 @@ public sealed class PipelineRunner
     public async Task<RunResult> RunAsync(CancellationToken cancel = default)
     {
         Directory.CreateDirectory(_run.OutputDirectory);
-        using var threads = ThreadReservation.Reserve(_graph.Nodes.Sum(BlockingThreads));
+        using var threads = ThreadReservation.Reserve(_graph.Nodes.Where(n => SegmentOf(n) is null).Sum(BlockingThreads));
         var started = DateTimeOffset.Now;
         var jobSpan = StartJobSpan();
         using var cancelRegistration = cancel.Register(() => Stop());
         using var abandonRegistration = _run.Abandoned.Register(() => { foreach (var n in _nodes) n.AbortInFlight(); });
 
-        _nodes = _graph.Nodes.Select((n, i) => NodeRuntime.Create(_run, n, i, Stages[i])).ToList();
-        var byNode = _graph.Nodes.Zip(_nodes).ToDictionary(p => p.First, p => p.Second);
-        foreach (var (g, r) in _graph.Nodes.Zip(_nodes)) r.Wire(g.Downstream.Select(d => byNode[d]).ToArray());
+        var byNode = MakeNodes();
+        using var stopRegistration = _run.Stopping.Register(() => { foreach (var r in _nodes.OfType<RemoteNode>()) r.Stopping(); });
+        foreach (var (g, r) in Placed(byNode)) r.Wire(Outputs(g).Select(d => byNode[d]).Distinct().ToArray());
         using var probe = PipelineTelemetry.Probe(
             () => _nodes.Select(n => new Measurement<int>(n.Stats.QueueDepth(), new KeyValuePair<string, object?>(PipelineTelemetry.StageTag, n.Name))),
             () => _nodes.OfType<PooledNode>().Select(n => new Measurement<int>(n.OpenResources, new KeyValuePair<string, object?>(PipelineTelemetry.StageTag, n.Name))));
 
         var error = await StartNodesAsync().ConfigureAwait(false);
-        foreach (var (g, r) in _graph.Nodes.Zip(_nodes))
-            r.CompleteWhen(g.Upstream.Select(u => byNode[u].Completion).ToArray());
+        foreach (var (g, r) in Placed(byNode))
+            r.CompleteWhen(Inputs(g).Select(u => byNode[u].Completion).Distinct().ToArray());
         foreach (var r in _nodes.Where(r => r.IsSource)) r.Begin();
 
         await WaitForNodesAsync().ConfigureAwait(false);
@@ -122,11 +125,36 @@ public sealed class PipelineRunner
         // A feed whose source never began (a stage could not start) still answers every caller.
         foreach (var feed in _run.Feeds.Values)
             foreach (var fed in feed.Close()) fed.End(new FedOutcome(ItemState.Cancelled, null, error ?? "the run ended", []));
-        return RunResultBuilder.Build(_run, Stages, started, Stopwatch.GetElapsedTime(_run.StartTicks), error, jobSpan);
+        var result = RunResultBuilder.Build(_run, Stages, started, Stopwatch.GetElapsedTime(_run.StartTicks), error, jobSpan);
+        return _remote?.Report() is { } report
+            ? result.With(_remote.ReportName, report)
+            : result;
     }
 
+    // One node per stage; the stages a remote executor runs share one node that stands in for them all.
+    private Dictionary<GraphNode, NodeRuntime> MakeNodes()
+    {
+        var byNode = new Dictionary<GraphNode, NodeRuntime>();
+        var remote = _remote is null ? null : new RemoteNode(_run, _remote, _graph.Nodes, Stages);
+        for (var i = 0; i < _graph.Nodes.Count; i++)
+        {
+            var g = _graph.Nodes[i];
+            byNode[g] = remote is not null && remote.Segment.Contains(g) ? remote : NodeRuntime.Create(_run, g, i, Stages[i]);
+        }
+        _nodes = byNode.Values.Distinct().ToList();
+        return byNode;
+    }
+
+    // Each node once, with the stage it is placed at (a remote node at its run's entry).
+    private IEnumerable<(GraphNode, NodeRuntime)> Placed(Dictionary<GraphNode, NodeRuntime> byNode) =>
+        _graph.Nodes.Where(g => byNode[g] is not RemoteNode r || r.Segment.Entry == g).Select(g => (g, byNode[g]));
+
+    private IEnumerable<GraphNode> Outputs(GraphNode g) => SegmentOf(g) is { } s ? s.Exit.Downstream : g.Downstream;
+    private IEnumerable<GraphNode> Inputs(GraphNode g) => SegmentOf(g) is { } s ? s.Entry.Upstream : g.Upstream;
+    private GraphSegment? SegmentOf(GraphNode g) => _remote is { } r && r.Segment.Contains(g) ? r.Segment : null;
+
     // Pooled stages block a thread both while a connection opens and while an item's call runs.
-    private static int BlockingThreads(GraphNode n) => n.Descriptor.Shape == StageShape.PooledTransform ? 2 * n.Workers : n.Workers;
+    internal static int BlockingThreads(GraphNode n) => n.Descriptor.Shape == StageShape.PooledTransform ? 2 * n.Workers : n.Workers;
 
     private Activity? StartJobSpan()
     {

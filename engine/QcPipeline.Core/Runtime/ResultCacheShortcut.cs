@@ -15,11 +15,16 @@ internal sealed class ResultCacheShortcut
     private ResultCacheShortcut(List<(TransformNode, IResultCache)> caches) => _caches = caches;
 
     /// <summary>The short-cut for the chain after <paramref name="source"/>, or null when no stage on it caches.</summary>
-    public static ResultCacheShortcut? After(NodeRuntime source)
+    public static ResultCacheShortcut? After(NodeRuntime source) =>
+        source.Targets is [{ Inputs: 1 } only] ? Starting(only) : null;
+
+    /// <summary>The short-cut for the chain that starts at <paramref name="first"/> (where items are handed in).</summary>
+    public static ResultCacheShortcut? Starting(NodeRuntime first)
     {
         var found = new List<(TransformNode, IResultCache)>();
-        var node = source.Targets.Length == 1 ? source.Targets[0] : null;
-        while (node is TransformNode t && t.Inputs == 1)
+        NodeRuntime? node = first;
+        // Past the first stage, only a stage with no other input is on the plain chain.
+        while (node is TransformNode t && (t == first || t.Inputs == 1))
         {
             if (t.Stage is IResultCache c) found.Insert(0, (t, c));
             node = t.Targets.Length == 1 ? t.Targets[0] : null;

@@ -31,6 +31,8 @@ public static class RunJson
             unsuccessful = r.Unsuccessful,
             warnings = r.Warnings,
         };
-        Outputs.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, Options));
+        var json = JsonSerializer.SerializeToNode(doc, Options)!.AsObject();
+        foreach (var (key, section) in r.Sections) json[key] = JsonSerializer.SerializeToNode(section, Options);
+        Outputs.AtomicFile.WriteAllText(path, json.ToJsonString(Options));
     }
 }

@@ -60,6 +60,22 @@ public sealed class RunResult
     /// <summary>The job's trace, when traced.</summary>
     public string? TraceId { get; init; }
 
+    /// <summary>Further top-level sections of run.json, by key (e.g. "cluster": the workers that took part).</summary>
+    public IReadOnlyDictionary<string, object> Sections { get; init; } = new Dictionary<string, object>();
+
+    /// <summary>This result with one more run.json section.</summary>
+    public RunResult With(string section, object value)
+    {
+        var sections = new Dictionary<string, object>(Sections) { [section] = value };
+        return new RunResult
+        {
+            Job = Job, OutputDirectory = OutputDirectory, Started = Started, Duration = Duration, Outcome = Outcome, Error = Error,
+            Produced = Produced, Processed = Processed, Failed = Failed, Skipped = Skipped, Cancelled = Cancelled, Stages = Stages,
+            Unsuccessful = Unsuccessful, Warnings = Warnings, Timeline = Timeline, TimelineTruncated = TimelineTruncated,
+            TraceId = TraceId, Sections = sections,
+        };
+    }
+
     /// <summary>The invariant the engine keeps: every produced item ended in exactly one state.</summary>
     public bool CountsAddUp => Produced == Processed + Failed + Skipped + Cancelled;
 

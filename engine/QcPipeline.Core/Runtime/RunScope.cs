@@ -54,6 +54,15 @@ internal sealed class RunScope
     public RunOutcome? StopOutcome { get; private set; }
     public string? StopReason { get; private set; }
 
+    /// <summary>False where stages run on behalf of another machine's run, which applies on_error itself.</summary>
+    public bool AppliesErrorPolicy { get; init; } = true;
+
+    /// <summary>Where stages run on behalf of another machine's run: each item's steps are kept for its result.</summary>
+    public bool CollectsSteps { get; init; }
+
+    /// <summary>Attributes every span of this run carries (a worker's id and host).</summary>
+    public IReadOnlyList<KeyValuePair<string, object?>> SpanTags { get; init; } = [];
+
     /// <summary>The job's span, parent of every item's first span.</summary>
     public ActivityContext JobContext { get; set; }
     public bool TracesOn => Graph.Job.Options.Telemetry.Traces;

@@ -13,6 +13,7 @@ public sealed class StageRegistry
 {
     private readonly Dictionary<string, StageDescriptor> _stages = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (Type Type, ConnectionTypeAttribute Attr)> _connections = new(StringComparer.Ordinal);
+    private readonly Dictionary<Type, WireType> _wire = [];
 
     /// <summary>Every stage type, by name.</summary>
     public IEnumerable<StageDescriptor> Stages => _stages.Values.OrderBy(s => s.Name, StringComparer.Ordinal);
@@ -20,6 +21,9 @@ public sealed class StageRegistry
     /// <summary>Every connection type, by name.</summary>
     public IEnumerable<(string Name, Type OptionsType, string Doc)> Connections =>
         _connections.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => (c.Key, c.Value.Type, c.Value.Attr.Doc));
+
+    /// <summary>Item types that may cross between machines, by their CLR type.</summary>
+    public IReadOnlyDictionary<Type, WireType> WireTypes => _wire;
 
     /// <summary>The stage type of this name, or null.</summary>
     public StageDescriptor? Find(string type) => _stages.GetValueOrDefault(type);
@@ -70,6 +74,19 @@ public sealed class StageRegistry
         var attr = typeof(TOptions).GetCustomAttribute<ConnectionTypeAttribute>()
             ?? throw new ArgumentException($"{typeof(TOptions).Name} has no [ConnectionType] attribute");
         _connections[attr.Name] = (typeof(TOptions), attr);
+        return this;
+    }
+
+    /// <summary>Registers an item type that may be sent to another machine as JSON, under a stable name (see
+    /// <see cref="WireType"/>): with System.Text.Json's rules for its public properties, or its own converter.</summary>
+    public StageRegistry WireItem<TItem>(string name, System.Text.Json.Serialization.JsonConverter<TItem>? converter = null) where TItem : IItem
+    {
+        var wire = WireType.For(name, converter);
+        if (_wire.TryGetValue(typeof(TItem), out var other) && other.Name != name)
+            throw new InvalidOperationException($"item type {typeof(TItem).Name} is registered as '{other.Name}' and '{name}'");
+        if (_wire.Values.FirstOrDefault(w => w.Name == name && w.Type != typeof(TItem)) is { } clash)
+            throw new InvalidOperationException($"wire name '{name}' is taken by {clash.Type.Name}");
+        _wire[typeof(TItem)] = wire;
         return this;
     }
 

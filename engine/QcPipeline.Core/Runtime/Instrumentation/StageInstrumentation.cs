@@ -43,6 +43,7 @@ internal sealed class StageInstrumentation(RunScope run, int index, GraphNode no
             a.SetTag(PipelineTelemetry.StageTypeTag, node.Descriptor.Name);
             a.SetTag(PipelineTelemetry.ItemTag, e.Key);
             a.SetTag(PipelineTelemetry.RootTag, e.Root.Key);
+            foreach (var tag in run.SpanTags) a.SetTag(tag.Key, tag.Value);
         }
         return a;
     }
@@ -51,7 +52,8 @@ internal sealed class StageInstrumentation(RunScope run, int index, GraphNode no
     public ActivityContext ParentOf(Envelope e) =>
         e.Group?.ParentSpan is { TraceId: var t } p && t != default ? p : RootParent(e.Root);
 
-    /// <summary>The span a source item's own spans go beneath: its caller's for a fed item, else the job's.</summary>
+    /// <summary>The span a source item's own spans go beneath outside fan-outs: its caller's for a fed item, the
+    /// span it was sent from for an item run on behalf of another machine's run, else the job's.</summary>
     public ActivityContext RootParent(RootItem root) => root.Parent != default ? root.Parent : run.JobContext;
 
     /// <summary>Records one item's time at this stage: stats, metrics, timeline, and its span's end.</summary>
@@ -59,6 +61,8 @@ internal sealed class StageInstrumentation(RunScope run, int index, GraphNode no
     {
         var t1 = Stopwatch.GetTimestamp();
         stats.Record(t1 - t0);
+        if (run.CollectsSteps)
+            lock (e.Root) (e.Root.Steps ??= []).Add(new SegmentStep(node.Name, Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, outcome, attempts));
         if (PipelineTelemetry.Items.Enabled)
             PipelineTelemetry.Items.Add(1, _stageTag, new KeyValuePair<string, object?>(PipelineTelemetry.OutcomeTag, Name(outcome)));
         if (PipelineTelemetry.Latency.Enabled)

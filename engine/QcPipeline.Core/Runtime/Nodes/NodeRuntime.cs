@@ -29,6 +29,16 @@ internal abstract class NodeRuntime
         context.Stats = stats;
     }
 
+    /// <summary>A node that runs no stage of its own here (the stand-in for stages executed elsewhere, the end
+    /// of a segment's run on a worker): it only moves envelopes.</summary>
+    protected NodeRuntime(RunScope run, GraphNode node, int index, StageStats stats)
+    {
+        Run = run; Node = node; Index = index; Stats = stats; Stage = NoStage.Instance;
+        Context = new StageContext(node.Name, run.OutputDirectory, run.JobDirectory, run.Services, run.Warn, run.Stopping);
+        Invoker = NoStage.Invoker;
+        Trace = new StageInstrumentation(run, index, node, stats);
+    }
+
     public string Name => Node.Name;
     public int Index { get; }
     public StageStats Stats { get; }
@@ -68,7 +78,7 @@ internal abstract class NodeRuntime
     public void Wire(NodeRuntime[] targets)
     {
         _targets = targets;
-        Context.Consumers = targets.Select(t => t.Stage).ToList();
+        Context.Consumers = targets.Select(t => t.Stage).Where(s => s != NoStage.Instance).ToList();
         foreach (var t in targets) t.Inputs++;
         if (IsSource)
         {
@@ -169,16 +179,35 @@ internal abstract class NodeRuntime
     /// <summary>Turns an exception into the item's failure, applying the stage's error policy.</summary>
     protected Failure RecordFailure(Envelope e, Exception error, int attempts)
     {
-        var reason = Describe(error);
-        var failure = new Failure(Name, e.Key, reason, attempts);
-        Run.Ledger.RecordFailure(e.Root, failure);
+        var failure = new Failure(Name, e.Key, Describe(error), attempts);
         Stats.FailedOne();
-        switch (Node.Definition.Common.OnError)
+        ApplyFailure(e, failure, Node);
+        return failure;
+    }
+
+    /// <summary>Records an item's failure at <paramref name="stage"/> and applies that stage's error policy (except
+    /// where stages run for another machine's run: the policy is applied there, once).</summary>
+    protected void ApplyFailure(Envelope e, Failure failure, GraphNode stage)
+    {
+        Run.Ledger.RecordFailure(e.Root, failure);
+        if (!Run.AppliesErrorPolicy) return;
+        switch (stage.Definition.Common.OnError)
         {
             case ErrorPolicy.DeadLetter: Run.DeadLetter(failure); break;
-            case ErrorPolicy.Fail: Run.Stop(RunOutcome.ItemsFailed, $"stage '{Name}' failed on '{e.Key}': {reason} (on_error: fail)"); break;
+            case ErrorPolicy.Fail: Run.Stop(RunOutcome.ItemsFailed, $"stage '{failure.Stage}' failed on '{e.Key}': {failure.Reason} (on_error: fail)"); break;
         }
-        return failure;
+    }
+
+    /// <summary>The stage of a node that runs none here.</summary>
+    private sealed class NoStage : IStageLifecycle
+    {
+        public static readonly NoStage Instance = new();
+        public static readonly StageInvoker Invoker = new NoInvoker();
+        public void Attach(object options, StageContext context) { }
+        public ValueTask StartAsync(CancellationToken ct) => ValueTask.CompletedTask;
+        public ValueTask StopAsync() => ValueTask.CompletedTask;
+        public bool IsTransient(Exception error) => false;
+        private sealed class NoInvoker : StageInvoker;
     }
 
     /// <summary>An exception as one line: our own messages as they are, others with their type.</summary>

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace QcPipeline.Cluster;
+
+/// <summary>
+/// What a coordinator announces in the runs bucket (key: the run id), and all a worker needs to take part: the
+/// job as it runs (after --set and ${VAR}; secrets only as their env:/file: references), the stages workers run,
+/// and what each worker must have of its own (the secrets and files those stages use).
+/// </summary>
+public sealed record RunAnnouncement
+{
+    public required string Run { get; init; }
+    public required string Job { get; init; }
+    public required string Document { get; init; }
+
+    /// <summary>The job file on the coordinator, absolute and relative to its working folder: relative paths in the
+    /// job start at its folder, which a worker finds in the same place or below its own working folder.</summary>
+    public required string JobFile { get; init; }
+    public required string JobFileRelative { get; init; }
+    public required string[] Stages { get; init; }
+    public required IReadOnlyList<Requirement> Needs { get; init; }
+    public required string Coordinator { get; init; }
+    public required double AckWaitMs { get; init; }
+
+    /// <summary>--no-cache on the coordinator: workers neither read nor write their caches either.</summary>
+    public bool NoCache { get; init; }
+
+    /// <summary>running, or stopping once the coordinator stops taking items (Ctrl+C).</summary>
+    public string State { get; init; } = Running;
+
+    public const string Running = "running", StoppingState = "stopping";
+}
+
+/// <summary>Something a worker must have of its own for the job: a secret (by its env:/file: reference) or a file,
+/// named by the stage and option that use it.</summary>
+public sealed record Requirement(string Kind, string Stage, string Option, string Source)
+{
+    public const string SecretKind = "secret", PathKind = "path";
+
+    /// <summary>"env:SFTP_PASSWORD (stage 'fetch', connection.password)".</summary>
+    public override string ToString() => $"{Source} (stage '{Stage}', {Option})";
+}
+
+/// <summary>A worker's word to the coordinator of a run (core NATS; losing one costs nothing but detail).</summary>
+public sealed record Notice
+{
+    public required string Kind { get; init; }
+    public required string Worker { get; init; }
+    public required string Host { get; init; }
+    public int Capacity { get; init; }
+    public long Item { get; init; }
+    public ulong Delivered { get; init; }
+    public string? Reason { get; init; }
+
+    /// <summary>hello: joined the run; claim: took an item; refuse: cannot take part (the reason says why).</summary>
+    public const string Hello = "hello", Claim = "claim", Refuse = "refuse";
+}
+
+/// <summary>One item on the work queue.</summary>
+public sealed record WorkBody(long Id, string Key, string Type, JsonElement Item);
+
+/// <summary>One stage's part in an item's trip, as sent back.</summary>
+public sealed record StepBody(string Stage, double Ms, string Outcome, int Attempts);
+
+/// <summary>One item's outcome, as a worker sends it back.</summary>
+public sealed record ResultBody
+{
+    public required long Id { get; init; }
+    public required string Worker { get; init; }
+    public required string Host { get; init; }
+    public ulong Delivered { get; init; }
+
+    /// <summary>processed, failed, skipped or cancelled.</summary>
+    public required string End { get; init; }
+    public string? Type { get; init; }
+    public JsonElement? Value { get; init; }
+    public string? FailedStage { get; init; }
+    public string? Reason { get; init; }
+    public int Attempts { get; init; }
+
+    /// <summary>The item's last span on the worker (W3C traceparent), for links from the stages after.</summary>
+    public string? Span { get; init; }
+    public IReadOnlyList<StepBody> Steps { get; init; } = [];
+}
+
+/// <summary>The JSON options of every cluster message.</summary>
+public static class Wire
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static byte[] Encode<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Json);
+
+    public static T Decode<T>(ReadOnlySpan<byte> json) =>
+        JsonSerializer.Deserialize<T>(json, Json) ?? throw new JsonException($"empty {typeof(T).Name}");
+}
