@@ -3,6 +3,7 @@ using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 using QcPipeline.Media;
 using QcPipeline.Sftp;
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using QcPipeline.Core.Options;
 using QcPipeline.Core.Reports;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 using QcPipeline.Vision;
 using QcPipeline.Vision.Evaluation;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using QcPipeline.Core.Options;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 using QcPipeline.Vision;
 
 namespace QcPipeline.Inspection;

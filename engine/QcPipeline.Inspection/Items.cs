@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 using QcPipeline.Vision;
 using QcPipeline.Vision.Defects;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 using QcPipeline.Inspection.Checks;
 using QcPipeline.Vision;
 using QcPipeline.Vision.Checks;

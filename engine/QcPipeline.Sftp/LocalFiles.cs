@@ -1,4 +1,5 @@
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 
 namespace QcPipeline.Sftp;
 

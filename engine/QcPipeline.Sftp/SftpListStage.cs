@@ -1,5 +1,6 @@
 using QcPipeline.Core.Options;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 using QcPipeline.Ssh;
 
 namespace QcPipeline.Sftp;

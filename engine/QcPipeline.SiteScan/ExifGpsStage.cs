@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using QcPipeline.Core.Options;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 using QcPipeline.Media;
 
 namespace QcPipeline.SiteScan;

@@ -1,6 +1,7 @@
 using System.Text;
 using QcPipeline.Core.Reports;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 using QcPipeline.SiteScan.Output;
 using QcPipeline.SiteScan.Report;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 
 namespace QcPipeline.SiteScan;
 

@@ -7,6 +7,7 @@ using MetadataExtractor.Formats.Jpeg;
 using MetadataExtractor.Formats.Xmp;
 using MetadataExtractor.IO;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 using QcPipeline.Media;
 using static QcPipeline.SiteScan.MetadataValues;
 using MeDirectory = MetadataExtractor.Directory;

@@ -5,6 +5,7 @@ using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Options;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 
 namespace QcPipeline.Cluster.Tests;
 

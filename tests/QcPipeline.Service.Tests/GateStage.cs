@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using QcPipeline.Core.Options;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 
 namespace QcPipeline.Service.Tests;
 

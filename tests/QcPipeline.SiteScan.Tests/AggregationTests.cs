@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 using QcPipeline.SiteScan;
 using QcPipeline.SiteScan.Flight;
 using QcPipeline.SiteScan.Generation;

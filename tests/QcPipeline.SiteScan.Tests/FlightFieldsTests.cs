@@ -1,4 +1,5 @@
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 using QcPipeline.Media;
 using QcPipeline.SiteScan.Generation;
 using QcPipeline.TestKit;

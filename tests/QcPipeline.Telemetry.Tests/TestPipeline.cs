@@ -3,6 +3,7 @@ using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 using Xunit;
 
 // Every session listens to the same process-wide ActivitySource; one test at a time keeps each

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using QcPipeline.Core.Options;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 
 namespace QcPipeline.Telemetry.Tests;
 

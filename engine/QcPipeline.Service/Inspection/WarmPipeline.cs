@@ -2,6 +2,7 @@ using QcPipeline.Core.Graph;
 using QcPipeline.Core.Outputs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 
 namespace QcPipeline.Service.Inspection;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.FileSystemGlobbing;
 
-namespace QcPipeline.Core.Stages;
+namespace QcPipeline.Files;
 
 /// <summary>Include/exclude globs over paths relative to a listing's root ("**/*.jpg", "thumbs/**").
 /// Matching ignores case, as camera file names come in both.</summary>

@@ -1,4 +1,6 @@
-namespace QcPipeline.Core.Stages;
+using QcPipeline.Core.Stages;
+
+namespace QcPipeline.Files;
 
 /// <summary>
 /// A file found by a listing stage (local folder or SFTP server), without its content.
