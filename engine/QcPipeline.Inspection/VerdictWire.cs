@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using QcPipeline.Core.Stages;
 using QcPipeline.Files;
 using QcPipeline.Inspection.Checks;
 using QcPipeline.Vision;

@@ -1,4 +1,3 @@
-using QcPipeline.Core.Stages;
 using QcPipeline.Files;
 
 namespace QcPipeline.Sftp;

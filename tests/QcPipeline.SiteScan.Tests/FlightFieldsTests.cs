@@ -1,4 +1,3 @@
-using QcPipeline.Core.Stages;
 using QcPipeline.Files;
 using QcPipeline.Media;
 using QcPipeline.SiteScan.Generation;
