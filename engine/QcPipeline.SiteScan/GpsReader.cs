@@ -6,7 +6,6 @@ using MetadataExtractor.Formats.Exif;
 using MetadataExtractor.Formats.Jpeg;
 using MetadataExtractor.Formats.Xmp;
 using MetadataExtractor.IO;
-using QcPipeline.Core.Stages;
 using QcPipeline.Files;
 using QcPipeline.Media;
 using static QcPipeline.SiteScan.MetadataValues;
@@ -107,26 +106,16 @@ public static partial class GpsReader
 
     private static string? FirstIfdProblem(ReadOnlySpan<byte> jpeg)
     {
-        var pos = 2;
-        while (pos + 4 <= jpeg.Length && jpeg[pos] == 0xFF)
+        foreach (var segment in JpegSegments.Of(jpeg))
         {
-            var marker = jpeg[pos + 1];
-            if (marker == 0xFF) { pos++; continue; }
-            if (marker is 0xD8 or >= 0xD0 and <= 0xD7 or 0x01) { pos += 2; continue; }
-            if (marker is 0xDA or 0xD9) break;
-            var length = (jpeg[pos + 2] << 8) | jpeg[pos + 3];
-            var payload = jpeg.Slice(pos + 4, Math.Max(0, Math.Min(length - 2, jpeg.Length - pos - 4)));
-            if (marker == 0xE1 && payload.StartsWith("Exif\0\0"u8))
-            {
-                var tiff = payload[6..];
-                if (tiff.Length < 8) return "EXIF unreadable: its TIFF header is cut short";
-                var littleEndian = tiff[0] == (byte)'I';
-                var first = littleEndian ? BinaryPrimitives.ReadUInt32LittleEndian(tiff[4..]) : BinaryPrimitives.ReadUInt32BigEndian(tiff[4..]);
-                return first + 2L > tiff.Length
-                    ? $"EXIF unreadable: its first directory offset ({first}) points outside the {tiff.Length}-byte EXIF data"
-                    : null;
-            }
-            pos += 2 + length;
+            if (segment.Marker != 0xE1 || !segment.Payload.StartsWith("Exif\0\0"u8)) continue;
+            var tiff = segment.Payload[6..];
+            if (tiff.Length < 8) return "EXIF unreadable: its TIFF header is cut short";
+            var littleEndian = tiff[0] == (byte)'I';
+            var first = littleEndian ? BinaryPrimitives.ReadUInt32LittleEndian(tiff[4..]) : BinaryPrimitives.ReadUInt32BigEndian(tiff[4..]);
+            return first + 2L > tiff.Length
+                ? $"EXIF unreadable: its first directory offset ({first}) points outside the {tiff.Length}-byte EXIF data"
+                : null;
         }
         return null;
     }

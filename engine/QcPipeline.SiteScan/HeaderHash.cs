@@ -21,33 +21,23 @@ public static class HeaderHash
         var hash = new XxHash3();
         ReadOnlySpan<byte> zeros = Zeros;
         var (any, exifSeen, xmpSeen) = (false, false, false);
-        var pos = 2;
-        while (pos + 4 <= jpeg.Length && jpeg[pos] == 0xFF)
+        foreach (var segment in JpegSegments.Of(jpeg))
         {
-            var marker = jpeg[pos + 1];
-            if (marker == 0xFF) { pos++; continue; }
-            if (marker is 0xD8 or >= 0xD0 and <= 0xD7 or 0x01) { pos += 2; continue; }
-            if (marker is 0xDA or 0xD9) break;
-            var length = (jpeg[pos + 2] << 8) | jpeg[pos + 3];
-            if (length < 2) break;
-            var payload = marker == 0xE1 ? jpeg.Slice(pos + 4, Math.Min(length - 2, jpeg.Length - pos - 4)) : default;
-            var kind = marker == 0xE1 && JpegSegmentKind.Exif.Matches(marker, payload) ? JpegSegmentKind.Exif
-                : marker == 0xE1 && JpegSegmentKind.Xmp.Matches(marker, payload) ? JpegSegmentKind.Xmp : null;
-            if (kind is not null && (kind == JpegSegmentKind.Exif ? !exifSeen : !xmpSeen))
+            var payload = segment.Payload;
+            var kind = JpegSegmentKind.Exif.Matches(segment.Marker, payload) ? JpegSegmentKind.Exif
+                : JpegSegmentKind.Xmp.Matches(segment.Marker, payload) ? JpegSegmentKind.Xmp : null;
+            if (kind is null || (kind == JpegSegmentKind.Exif ? exifSeen : xmpSeen)) continue;
+            if (kind == JpegSegmentKind.Exif) exifSeen = true;
+            else xmpSeen = true;
+            // "Exif\0\0" then the TIFF data, in which the thumbnail lies.
+            if (thumbnail is { } t && payload.StartsWith("Exif\0\0"u8) && t.Offset >= 0 && t.Length > 0 && 6L + t.Offset + t.Length <= payload.Length)
             {
-                if (kind == JpegSegmentKind.Exif) exifSeen = true;
-                else xmpSeen = true;
-                // "Exif\0\0" then the TIFF data, in which the thumbnail lies.
-                if (thumbnail is { } t && payload.StartsWith("Exif\0\0"u8) && t.Offset >= 0 && t.Length > 0 && 6L + t.Offset + t.Length <= payload.Length)
-                {
-                    hash.Append(payload[..(6 + t.Offset)]);
-                    for (var left = t.Length; left > 0; left -= zeros.Length) hash.Append(zeros[..Math.Min(left, zeros.Length)]);
-                    hash.Append(payload[(6 + t.Offset + t.Length)..]);
-                }
-                else hash.Append(payload);
-                any = true;
+                hash.Append(payload[..(6 + t.Offset)]);
+                for (var left = t.Length; left > 0; left -= zeros.Length) hash.Append(zeros[..Math.Min(left, zeros.Length)]);
+                hash.Append(payload[(6 + t.Offset + t.Length)..]);
             }
-            pos += 2 + length;
+            else hash.Append(payload);
+            any = true;
         }
         return any ? hash.GetCurrentHashAsUInt64() : null;
     }

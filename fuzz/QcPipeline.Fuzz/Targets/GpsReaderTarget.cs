@@ -75,21 +75,15 @@ public sealed class GpsReaderTarget : FuzzTarget
         return r;
     }
 
-    // Exactly one APP1 EXIF segment and at most one APP1 XMP before the image data.
+    // Exactly one APP1 EXIF segment and at most one APP1 XMP before the image data (Run reaches here only for a JPEG
+    // whose segments are intact up to it: the reader's own check passed).
     private static bool OneOfEach(ReadOnlySpan<byte> jpeg)
     {
-        int exif = 0, xmp = 0, pos = 2;
-        while (pos + 4 <= jpeg.Length && jpeg[pos] == 0xFF)
+        int exif = 0, xmp = 0;
+        foreach (var segment in JpegSegments.Of(jpeg))
         {
-            var marker = jpeg[pos + 1];
-            if (marker == 0xFF) { pos++; continue; }
-            if (marker is 0xD8 or >= 0xD0 and <= 0xD7 or 0x01) { pos += 2; continue; }
-            if (marker is 0xDA or 0xD9) break;
-            var length = (jpeg[pos + 2] << 8) | jpeg[pos + 3];
-            var payload = jpeg[(pos + 4)..Math.Min(jpeg.Length, pos + 2 + Math.Max(2, length))];
-            if (marker == 0xE1 && JpegSegmentKind.Exif.Matches(marker, payload)) exif++;
-            if (marker == 0xE1 && JpegSegmentKind.Xmp.Matches(marker, payload)) xmp++;
-            pos += 2 + Math.Max(2, length);
+            if (JpegSegmentKind.Exif.Matches(segment.Marker, segment.Payload)) exif++;
+            if (JpegSegmentKind.Xmp.Matches(segment.Marker, segment.Payload)) xmp++;
         }
         return exif == 1 && xmp <= 1;
     }
