@@ -227,7 +227,7 @@ public class ValidationTests
     {
         AssertErrors("job: v\nstages:\n  out: { type: test.collect }\n",
             "job.yaml:3:3: stage 'out' has no input: it is the first stage but not a source; put a source above it or name one with from:",
-            "job.yaml:3:3: the job has no source stage (a stage that produces items, like sftp.list)");
+            "job.yaml:3:3: the job has no source stage (a stage that produces items)");
     }
 
     [Fact]

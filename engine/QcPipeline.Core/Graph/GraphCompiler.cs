@@ -31,7 +31,7 @@ public static class GraphCompiler
         CheckCycles(nodes, diags);
         CheckJoins(nodes, diags);
         if (!nodes.Any(n => n.Descriptor.Shape == StageShape.Source) && nodes.Count > 0)
-            diags.Add(nodes[0].Definition.Location, "the job has no source stage (a stage that produces items, like sftp.list)");
+            diags.Add(nodes[0].Definition.Location, "the job has no source stage (a stage that produces items)");
 
         foreach (var n in nodes)
         {

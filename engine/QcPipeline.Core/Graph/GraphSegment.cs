@@ -34,7 +34,7 @@ public sealed class GraphSegment
     /// <summary>The type of the results that leave.</summary>
     public Type OutputType => Exit.Descriptor.OutputType!;
 
-    /// <summary>"fetch..gps", or the one stage's name.</summary>
+    /// <summary>"fetch..check", or the one stage's name.</summary>
     public string Label => Entry == Exit ? Entry.Name : $"{Entry.Name}..{Exit.Name}";
 
     /// <summary>True when <paramref name="node"/> is one of the run's stages.</summary>

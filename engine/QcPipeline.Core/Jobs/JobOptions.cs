@@ -17,7 +17,7 @@ public sealed class OutputOptions
     [Option("Per-item timings kept for the report's timeline, at most (0: none); a longer run keeps a sample of whole items spread over the run, so memory stays flat.", Min = 0, Max = 10_000_000)]
     public int TimelineLimit { get; init; } = DefaultTimelineLimit;
 
-    /// <summary>Enough for every item of a 10k-photo site at four stages; a longer run keeps a sample of that size.</summary>
+    /// <summary>Enough for every item of a 10k-item job at four stages; a longer run keeps a sample of that size.</summary>
     public const int DefaultTimelineLimit = 50_000;
 }
 

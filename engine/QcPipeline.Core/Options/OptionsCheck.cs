@@ -27,7 +27,7 @@ public sealed class OptionsCheck
         _ctx = ctx; _map = map; Where = where; _bound = bound;
     }
 
-    /// <summary>The section's name in messages, e.g. "stage 'fetch' (sftp.fetch)".</summary>
+    /// <summary>The section's name in messages, e.g. "stage 'fetch' (family.fetch)".</summary>
     public string Where { get; }
 
     /// <summary>The job file's folder (relative paths start here).</summary>

@@ -10,7 +10,7 @@ public sealed class Secret
 
     private Secret(string source, string? value) { Source = source; _value = value; }
 
-    /// <summary>Where the value comes from, e.g. "env:SFTP_PASSWORD" (safe to print).</summary>
+    /// <summary>Where the value comes from, e.g. "env:SERVER_PASSWORD" (safe to print).</summary>
     public string Source { get; }
 
     /// <summary>True when the source gave a value.</summary>

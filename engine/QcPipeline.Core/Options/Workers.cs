@@ -2,7 +2,7 @@ namespace QcPipeline.Core.Options;
 
 /// <summary>
 /// A stage's parallelism: a number, or "auto" where the stage type defines a policy
-/// (for example the SFTP pool follows the number of files listed).
+/// (for example a pool of connections that follows the number of items listed).
 /// </summary>
 public readonly record struct Workers(int Count)
 {

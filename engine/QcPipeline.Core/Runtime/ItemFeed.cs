@@ -16,7 +16,7 @@ public sealed record SinkRecord(string Sink, string Json);
 
 /// <summary>
 /// A source fed from outside its run, one item at a time, by callers that each await their item's end (an
-/// HTTP endpoint answering with the verdict, say). A run takes it in place of one of its job's source stages
+/// endpoint of a service answering with the verdict, say). A run takes it in place of one of its job's source stages
 /// (<see cref="PipelineRunner.Feed"/>): the run then lasts until <see cref="Complete"/> (or a stop), and each
 /// item goes through the same graph, ledger, stats and traces as a listed one. The feed is bounded: at most
 /// <see cref="Capacity"/> items are pending (submitted, not yet ended) at once; beyond that <see cref="TrySubmit"/>

@@ -3,8 +3,8 @@ using System.Threading.Channels;
 namespace QcPipeline.Core.Runtime;
 
 /// <summary>
-/// The per-worker resources of a pooled stage (e.g. SFTP connections). Each slot is one worker's resource,
-/// lent to up to <c>shares</c> items at a time (an SFTP connection takes many requests at once): the free
+/// The per-worker resources of a pooled stage (e.g. connections to a server). Each slot is one worker's resource,
+/// lent to up to <c>shares</c> items at a time (a connection may take many requests at once): the free
 /// channel holds one ticket per share. Slots open lazily up to a target that may grow (the "auto" policy); a
 /// slot whose resource broke is reopened (once, however many items were using it) by the next item that gets
 /// it. If the server refuses connections, the pool goes on with those that opened and says so once.

@@ -40,7 +40,7 @@ public sealed class StageContext
     public int Workers { get; internal set; }
 
     /// <summary>Items counted into this stage so far, and whether its input is complete
-    /// (for policies that follow the size of the job, like the SFTP pool).</summary>
+    /// (for policies that follow the size of the job, like a pool of connections).</summary>
     public long ItemsSeen => Stats?.InputSeen ?? 0;
 
     /// <summary>Items the sources announced for the whole run (0 while unknown).</summary>
@@ -86,7 +86,7 @@ public sealed class ItemContext
     public void Tag(string name, object? value) => Activity?.SetTag(name, value);
 
     /// <summary>True when a caller awaits this item's end and will receive what a sink records of it (a fed
-    /// source's item: an HTTP request waiting for its verdict).</summary>
+    /// source's item: a request waiting for its answer).</summary>
     public bool IsAwaited => Recorder is not null;
 
     /// <summary>A sink's record of the item (the line it wrote for it, as JSON text), handed to the caller awaiting
@@ -115,7 +115,7 @@ public sealed class SourceContext
     }
 
     /// <summary>Tells the run how many items this source will produce, once it knows (progress bars and
-    /// pool policies such as the SFTP "auto" workers follow it).</summary>
+    /// pool policies such as "auto" workers follow it).</summary>
     public void AnnounceTotal(long count) => _announce(count);
 
     /// <summary>The stage's context.</summary>

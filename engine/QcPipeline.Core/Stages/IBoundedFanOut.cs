@@ -18,7 +18,7 @@ public interface IAutoWorkers
     int AutoWorkers { get; }
 }
 
-/// <summary>Options of a pooled stage whose resource several items may use at once (an SFTP connection takes many
+/// <summary>Options of a pooled stage whose resource several items may use at once (a connection that takes many
 /// requests at a time): the pool keeps one resource per worker, and the stage runs workers × this many items.</summary>
 public interface ISharedResources
 {

@@ -1,7 +1,7 @@
 namespace QcPipeline.Core.Stages;
 
 /// <summary>An item that flows between stages. Its key names it in failures, traces and the run report
-/// (a remote path, an image file, "image.jpg#roi").</summary>
+/// (a remote path, a file name, "name#part").</summary>
 public interface IItem
 {
     /// <summary>The item's name.</summary>

@@ -57,7 +57,7 @@ public abstract class TransformStage<TIn, TOut, TOptions> : Stage<TOptions>
 }
 
 /// <summary>
-/// Turns each item into one item using a per-worker resource (an SFTP connection): the engine opens one
+/// Turns each item into one item using a per-worker resource (a connection to a server): the engine opens one
 /// per worker, hands it to up to <see cref="ISharedResources.ItemsPerResource"/> items at a time (as its options
 /// say; one by default), reopens it when broken, and disposes all at the end. The stage runs workers × that many
 /// items at once.

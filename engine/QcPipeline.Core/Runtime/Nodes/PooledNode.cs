@@ -3,7 +3,7 @@ using QcPipeline.Core.Stages;
 
 namespace QcPipeline.Core.Runtime;
 
-/// <summary>A one-to-one stage with a resource per worker (one SFTP connection per worker, for the whole run),
+/// <summary>A one-to-one stage with a resource per worker (one connection per worker, for the whole run),
 /// each shared by up to ItemsPerResource items at once.</summary>
 internal sealed class PooledNode : TransformNode
 {
