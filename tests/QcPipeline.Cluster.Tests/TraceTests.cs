@@ -1,6 +1,5 @@
 using QcPipeline.Core.Jobs;
 using QcPipeline.Telemetry;
-using QcPipeline.Telemetry.Tests;
 
 namespace QcPipeline.Cluster.Tests;
 
