@@ -1,7 +1,5 @@
 using QcPipeline.Cli;
 using QcPipeline.Cluster.TestWorker;
-using QcPipeline.Core.Graph;
-using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.SiteScan.Generation;
 using QcPipeline.Ssh;

@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using QcPipeline.Core.Graph;
-using QcPipeline.Core.Jobs;
-using QcPipeline.Core.Options;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using QcPipeline.Files;

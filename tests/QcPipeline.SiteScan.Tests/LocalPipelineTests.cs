@@ -1,6 +1,4 @@
 using System.Text.Json.Nodes;
-using QcPipeline.Core.Graph;
-using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using QcPipeline.SiteScan;

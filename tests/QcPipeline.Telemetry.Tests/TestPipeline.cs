@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using QcPipeline.Core.Graph;
-using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using Xunit;
