@@ -174,15 +174,3 @@ public sealed class GeneratedFilesTests : IDisposable
         }
     }
 }
-
-/// <summary>A fact that runs exiftool, skipped (saying so) where it is not installed.</summary>
-public sealed class ExiftoolFactAttribute : FactAttribute
-{
-    public static string? Path { get; } = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-        .Select(d => System.IO.Path.Combine(d, "exiftool")).FirstOrDefault(File.Exists);
-
-    public ExiftoolFactAttribute()
-    {
-        if (Path is null) Skip = "needs exiftool on PATH (Debian: libimage-exiftool-perl), which is not installed";
-    }
-}
