@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
+using QcPipeline.Files;
 using QcPipeline.SiteScan.Generation;
 using QcPipeline.TestKit;
 
