@@ -3,7 +3,8 @@ using QcPipeline.Cluster.TestWorker;
 using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo;
+using QcPipeline.Demo.Generation;
 using QcPipeline.Ssh;
 
 namespace QcPipeline.Cluster.Tests;

@@ -136,7 +136,7 @@ public class InspectionOverSftpTests
         foreach (var f in Directory.GetFiles(samples)) File.Copy(f, Path.Combine(served, Path.GetFileName(f)));
         try
         {
-            using var server = new QcPipeline.Ssh.SshdSandbox(served);
+            using var server = new QcPipeline.Demo.SshdSandbox(served);
             using var h = new Harness();
             var shipped = File.ReadAllText(Path.Combine(Checkout.Root, "pipelines", "inspection.yaml"));
             var laterStages = shipped[shipped.IndexOf("  load:", StringComparison.Ordinal)..]

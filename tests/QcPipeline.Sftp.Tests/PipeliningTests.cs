@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using QcPipeline.Core.Runtime;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using QcPipeline.TestKit;
 
 namespace QcPipeline.Sftp.Tests;

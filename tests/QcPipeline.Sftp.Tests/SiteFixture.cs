@@ -2,6 +2,7 @@ using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
+using QcPipeline.Demo;
 using QcPipeline.SiteScan;
 using QcPipeline.Ssh;
 

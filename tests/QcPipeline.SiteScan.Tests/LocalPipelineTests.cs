@@ -4,7 +4,7 @@ using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using QcPipeline.SiteScan;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using Xunit;
 
 namespace QcPipeline.SiteScan.Tests;

@@ -1,4 +1,4 @@
-namespace QcPipeline.SiteScan.Generation;
+namespace QcPipeline.Demo.Generation;
 
 /// <summary>
 /// A small baseline JPEG encoder (8-bit YCbCr 4:4:4, the standard tables of ITU T.81 Annex K, optional restart
@@ -71,6 +71,7 @@ public static class JpegEncoder
     /// <summary>Pixels of an RGB image, row by row, three bytes a pixel.</summary>
     public sealed record Rgb(int Width, int Height, byte[] Pixels)
     {
+        /// <summary>An image whose pixel (x, y) is <paramref name="pixel"/>(x, y).</summary>
         public static Rgb Create(int width, int height, Func<int, int, (byte R, byte G, byte B)> pixel)
         {
             var p = new byte[width * height * 3];
