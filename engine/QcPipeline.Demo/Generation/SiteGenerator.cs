@@ -1,3 +1,4 @@
+using QcPipeline.Core.Outputs;
 using QcPipeline.SiteScan;
 
 namespace QcPipeline.Demo.Generation;
@@ -219,13 +220,7 @@ public static class SiteGenerator
         var info = new FileInfo(path);
         if (info.Exists && info.Length == probe.Length && SamePrefix(path, probe.Prefix)) return;
         Directory.CreateDirectory(info.DirectoryName!);
-        var temp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        try
-        {
-            builder.Write(temp);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally { if (File.Exists(temp)) File.Delete(temp); }
+        AtomicFile.Write(path, builder.WriteTo);
     }
 
     private static bool SamePrefix(string path, ReadOnlySpan<byte> prefix)
