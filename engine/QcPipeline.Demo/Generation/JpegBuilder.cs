@@ -156,8 +156,8 @@ public static class GpsEntries
 }
 
 /// <summary>
-/// Writes a real (small) JPEG with EXIF (camera, capture time, GPS) and optional DJI XMP, encoded by our own
-/// <see cref="JpegEncoder"/>. With <see cref="PadTo"/>, the image is made as large as a survey photo (its
+/// Writes a real (small) JPEG with EXIF (camera, capture time, GPS) and optional DJI XMP, its pixels encoded by
+/// OpenCV (<see cref="JpegEncoder"/>). With <see cref="PadTo"/>, the image is made as large as a survey photo (its
 /// bulk, as in real files, is image data after the metadata, which a header fetch never reads).
 /// </summary>
 public sealed record JpegBuilder
@@ -217,8 +217,9 @@ public sealed record JpegBuilder
         if (PadTo > 0) WritePadded(output);
         else
         {
-            var image = JpegEncoder.Rgb.Create(Width, Height, Pixel ?? DefaultPicture);
-            output.Write(JpegEncoder.EncodeFrame(image, Quality));
+            var frame = JpegEncoder.Encode(JpegEncoder.Rgb.Create(Width, Height, Pixel ?? DefaultPicture), Quality);
+            output.Write(frame.Tables);
+            output.Write(frame.Scan);
         }
         output.Write([0xFF, 0xD9]);
     }
@@ -259,23 +260,32 @@ public sealed record JpegBuilder
         return ((byte)(70 + v), (byte)(110 + v), (byte)(50 + v / 2));
     }
 
-    // A large image made of one encoded band of 8 MCU rows (one restart interval each) repeated: each copy
-    // decodes on its own, so the file is a valid baseline JPEG of the wanted size at the cost of one band.
+    // A large image made of one encoded band of MCU rows repeated: its restart intervals decode on their own, so
+    // with the restart markers numbered on across the copies, the file is a valid baseline JPEG of the wanted size
+    // at the cost of one band.
     private void WritePadded(Stream output)
     {
-        var band = Band.Value;
-        var headerSoFar = output.Position + 700; // the tables and frame written below
-        var copies = (int)Math.Clamp(Math.Round((PadTo - headerSoFar) / (double)band.Length), 1, 65535 / BandHeight);
-        JpegEncoder.WriteTables(output, BandWidth, BandHeight * copies, PadQuality, BandWidth / 8);
-        for (var i = 0; i < copies; i++)
-            output.Write(band, 0, i == copies - 1 ? band.Length - 2 : band.Length); // the last interval takes no RST
+        var (frame, intervals) = Band.Value;
+        var bandBytes = intervals.Sum(i => i.Length + 2); // each interval and its marker
+        var headerSoFar = output.Position + frame.Tables.Length;
+        var copies = (int)Math.Clamp(Math.Round((PadTo - headerSoFar) / (double)bandBytes), 1, 65535 / BandHeight);
+        output.Write(frame.TablesForHeight(BandHeight * copies));
+        var written = 0;
+        for (var c = 0; c < copies; c++)
+            foreach (var interval in intervals)
+            {
+                if (written > 0) output.Write([0xFF, (byte)(0xD0 + (written - 1) % 8)]); // RST0..RST7, in turn
+                output.Write(interval);
+                written++;
+            }
     }
 
-    private const int BandWidth = 2048, BandHeight = 64, PadQuality = 92;
+    // Restart intervals of 128 MCUs end on the band's last MCU whatever the chroma sampling (8×8 or 16×16 MCUs).
+    private const int BandWidth = 2048, BandHeight = 64, PadQuality = 92, BandRestartInterval = BandWidth / 16;
 
-    private static readonly Lazy<byte[]> Band = new(() =>
+    private static readonly Lazy<(JpegEncoder.Frame Frame, List<byte[]> Intervals)> Band = new(() =>
     {
-        // Textured ground: detailed enough to compress like a photo (about 1.5 bits a sample).
+        // Textured ground: detailed enough to compress like a photo.
         var random = new Random(20251002);
         var noise = new byte[BandWidth * BandHeight];
         random.NextBytes(noise);
@@ -285,8 +295,9 @@ public sealed record JpegBuilder
             var field = (x / 256 + y / 32) % 2 == 0 ? 20 : 0;
             return ((byte)(80 + n + field), (byte)(100 + n), (byte)(60 + n / 2 + field));
         });
-        var scan = JpegEncoder.EncodeScan(image, PadQuality, BandWidth / 8, out var endsWithRestart);
-        if (!endsWithRestart) throw new InvalidOperationException("the padding band must end with a restart marker");
-        return scan;
+        var frame = JpegEncoder.Encode(image, PadQuality, BandRestartInterval);
+        var intervals = frame.Intervals();
+        if (intervals.Count < 2) throw new InvalidOperationException("the padding band must hold restart intervals");
+        return (frame, intervals);
     });
 }
