@@ -54,7 +54,8 @@ public sealed class SftpConnectionOptions
     [Option("After a connection to the server has worked: how long a server that went away is waited for (new connections tried every second at most) before its items fail.")]
     public TimeSpan ReconnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    public bool IsDemo => Host == "demo";
+    /// <summary>The host names the demo server (<see cref="SftpSandboxes"/>), not an address.</summary>
+    public bool IsDemo => Host == SftpSandboxes.DemoHost;
 
     /// <summary>For messages: sftp://user@host:port (never a secret).</summary>
     public override string ToString() => $"sftp://{(User.Length > 0 ? User + "@" : "")}{Host}:{Port}";

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using QcPipeline.TestKit;
 
 namespace QcPipeline.Sftp.Tests;
