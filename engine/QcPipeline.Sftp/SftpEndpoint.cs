@@ -31,6 +31,7 @@ public sealed class SftpEndpoint : IDisposable
         Settings = settings; Origin = origin; _demo = demo; _reconnectTimeout = reconnectTimeout;
     }
 
+    /// <summary>What every connection to this endpoint is opened with.</summary>
     public SftpConnectionSettings Settings { get; }
 
     /// <summary>sftp://user@host:port, naming where items came from.</summary>
@@ -43,6 +44,7 @@ public sealed class SftpEndpoint : IDisposable
     /// survey site); without it the demo serves an empty folder.</summary>
     public static Action<string>? DemoContent { get; set; }
 
+    /// <summary>The run's one endpoint for <paramref name="options"/> (the same options object gets the same endpoint), created on first use.</summary>
     public static Task<SftpEndpoint> ForAsync(SftpConnectionOptions options, StageContext context, CancellationToken ct) =>
         context.Services.GetOrCreateAsync($"sftp-endpoint-{RuntimeHelpers.GetHashCode(options)}", _ => Task.FromResult(Create(options, context)), ct);
 
@@ -153,6 +155,7 @@ public sealed class SftpEndpoint : IDisposable
         }
     }
 
+    /// <summary>Closes the connection handed over between stages and stops the demo server, if any.</summary>
     public void Dispose()
     {
         lock (_gate) _handedOver?.Dispose();
