@@ -31,6 +31,7 @@ public sealed class SftpEndpoint : IDisposable
         Settings = settings; Origin = origin; _demo = demo; _reconnectTimeout = reconnectTimeout;
     }
 
+    /// <summary>What every connection to this endpoint is opened with.</summary>
     public SftpConnectionSettings Settings { get; }
 
     /// <summary>sftp://user@host:port, naming where items came from.</summary>
@@ -39,6 +40,7 @@ public sealed class SftpEndpoint : IDisposable
     /// <summary>Connections opened so far (by every stage using this endpoint).</summary>
     public int ConnectionsOpened => Volatile.Read(ref _opened);
 
+    /// <summary>The run's one endpoint for <paramref name="options"/> (the same options object gets the same endpoint), created on first use.</summary>
     public static Task<SftpEndpoint> ForAsync(SftpConnectionOptions options, StageContext context, CancellationToken ct) =>
         context.Services.GetOrCreateAsync($"sftp-endpoint-{RuntimeHelpers.GetHashCode(options)}", _ => Task.FromResult(Create(options, context)), ct);
 
@@ -142,6 +144,7 @@ public sealed class SftpEndpoint : IDisposable
         }
     }
 
+    /// <summary>Closes the connection handed over between stages and stops the demo server, if any.</summary>
     public void Dispose()
     {
         lock (_gate) _handedOver?.Dispose();
