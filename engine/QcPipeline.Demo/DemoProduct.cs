@@ -1,6 +1,6 @@
 using QcPipeline.Vision;
 
-namespace QcPipeline.Inspection;
+namespace QcPipeline.Demo;
 
 /// <summary>
 /// The demo product's images, drawn with OpenCV so that every answer is known: a board with a label
