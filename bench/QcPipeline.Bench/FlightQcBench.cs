@@ -1,6 +1,6 @@
 using System.Globalization;
 using QcPipeline.SiteScan;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 
 namespace QcPipeline.Bench;
 

@@ -1,7 +1,8 @@
 using QcPipeline.Cli;
 using QcPipeline.Cluster.TestWorker;
 using QcPipeline.Core.Runtime;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo;
+using QcPipeline.Demo.Generation;
 using QcPipeline.Ssh;
 
 namespace QcPipeline.Cluster.Tests;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using QcPipeline.Core.Runtime;
+using QcPipeline.Demo;
 using QcPipeline.TestKit;
 using QcPipeline.Vision;
 using Xunit;

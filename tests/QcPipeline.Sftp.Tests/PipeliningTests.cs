@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
+using QcPipeline.Demo.Generation;
 using QcPipeline.Files;
-using QcPipeline.SiteScan.Generation;
 using QcPipeline.TestKit;
 
 namespace QcPipeline.Sftp.Tests;

@@ -1,5 +1,6 @@
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
+using QcPipeline.Demo;
 using QcPipeline.Files;
 using QcPipeline.SiteScan;
 using QcPipeline.Ssh;

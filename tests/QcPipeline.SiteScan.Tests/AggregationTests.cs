@@ -3,7 +3,7 @@ using QcPipeline.Core.Stages;
 using QcPipeline.Files;
 using QcPipeline.SiteScan;
 using QcPipeline.SiteScan.Flight;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using QcPipeline.SiteScan.Output;
 using QcPipeline.SiteScan.Spill;
 using Xunit;

@@ -1,6 +1,6 @@
 using System.Text;
 using QcPipeline.Media;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using Xunit;
 
 namespace QcPipeline.SiteScan.Tests;

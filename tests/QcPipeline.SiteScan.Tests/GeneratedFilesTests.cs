@@ -3,7 +3,7 @@ using System.Globalization;
 using QcPipeline.Core.Stages;
 using QcPipeline.Media;
 using QcPipeline.SiteScan;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using QcPipeline.Vision;
 using Xunit;
 

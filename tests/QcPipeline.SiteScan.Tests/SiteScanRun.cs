@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using QcPipeline.Core.Reports;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using Xunit;
 
 namespace QcPipeline.SiteScan.Tests;

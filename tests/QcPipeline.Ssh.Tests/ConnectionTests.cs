@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using QcPipeline.Demo;
 using QcPipeline.Ssh;
 
 namespace QcPipeline.Ssh.Tests;

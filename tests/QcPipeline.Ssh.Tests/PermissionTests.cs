@@ -1,3 +1,4 @@
+using QcPipeline.Demo;
 using QcPipeline.Ssh;
 
 namespace QcPipeline.Ssh.Tests;

@@ -1,3 +1,6 @@
+using QcPipeline.Demo;
+using QcPipeline.Ssh;
+
 namespace QcPipeline.Ssh.Tests;
 
 /// <summary>One sandboxed sshd for the read-only tests of a class, serving a small generated tree.</summary>

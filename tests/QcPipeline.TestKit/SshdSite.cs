@@ -1,4 +1,4 @@
-using QcPipeline.Ssh;
+using QcPipeline.Demo;
 
 namespace QcPipeline.TestKit;
 

@@ -1,4 +1,5 @@
 using QcPipeline.Core.Jobs;
+using QcPipeline.Demo;
 using QcPipeline.Inspection;
 using QcPipeline.Vision;
 

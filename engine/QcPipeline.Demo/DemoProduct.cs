@@ -1,6 +1,6 @@
 using QcPipeline.Vision;
 
-namespace QcPipeline.Inspection;
+namespace QcPipeline.Demo;
 
 /// <summary>
 /// The demo product's images, drawn with OpenCV so that every answer is known: a board with a label
@@ -9,6 +9,7 @@ namespace QcPipeline.Inspection;
 /// </summary>
 public static class DemoProduct
 {
+    /// <summary>The size of every demo image, in pixels.</summary>
     public const int Width = 320, Height = 240;
 
     /// <summary>Every sample's file name and the verdict it must get.</summary>
