@@ -1,4 +1,5 @@
 using QcPipeline.Core.Options;
+using QcPipeline.Core.Outputs;
 using QcPipeline.Core.Stages;
 using QcPipeline.Media;
 using QcPipeline.Ssh;
@@ -112,18 +113,14 @@ public sealed class SftpFetchStage : PooledTransformStage<FileItem, FileContent,
     private async Task<FileContent> DownloadAsync(FileItem item, SftpConnection client, ItemContext context)
     {
         var target = _files!.PrepareTarget(item);
-        var temp = target + $".part-{Guid.NewGuid():N}";
         long length = 0;
         try
         {
-            await using (var file = LocalFiles.CreateNew(temp))
-                length = await client.DownloadAsync(item.Path, file, item.Size, context.CancellationToken).ConfigureAwait(false);
-            File.Move(temp, target, overwrite: true); // rename(2): replaces a link at the name, never writes through it
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { }
-            throw;
+            // The temporary file is created exclusively (a link at its name is not followed) and renamed over the
+            // target (rename(2) replaces a link at the name, never writes through it).
+            await AtomicFile.WriteAsync(target, async file =>
+                length = await client.DownloadAsync(item.Path, file, item.Size, context.CancellationToken).ConfigureAwait(false),
+                LocalFiles.Download).ConfigureAwait(false);
         }
         finally { context.AddBytes(length); }
         return FileContent.From(item, ReadOnlyMemory<byte>.Empty, whole: true, localPath: target);
