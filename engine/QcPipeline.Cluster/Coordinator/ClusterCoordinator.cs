@@ -156,14 +156,14 @@ public sealed class ClusterCoordinator : ISegmentExecutor
             var worker = _workers.Get(n.Worker, n.Host);
             switch (n.Kind)
             {
-                case Notice.Hello:
+                case NoticeKind.Hello:
                     worker.Capacity = n.Capacity;
                     _info($"cluster: worker {n.Worker} on {n.Host} joined (capacity {n.Capacity})");
                     break;
-                case Notice.Claim when _outstanding.Get(n.Item) is { } o:
+                case NoticeKind.Claim when _outstanding.Get(n.Item) is { } o:
                     lock (o.Takers) o.Takers.Add($"{n.Worker}@{n.Host} (delivery {n.Delivered})");
                     break;
-                case Notice.Refuse:
+                case NoticeKind.Refuse:
                     worker.Refused = n.Reason;
                     _run?.Warn($"cluster: worker {n.Worker} on {n.Host} takes no work: {n.Reason}");
                     break;
@@ -234,7 +234,7 @@ public sealed class ClusterCoordinator : ISegmentExecutor
         if (_announcement is { } a && _runs is not null)
             _ = Task.Run(async () =>
             {
-                try { await AnnounceAsync(a with { State = RunAnnouncement.StoppingState }, CancellationToken.None).ConfigureAwait(false); }
+                try { await AnnounceAsync(a with { State = AnnouncementState.Stopping }, CancellationToken.None).ConfigureAwait(false); }
                 catch (Exception e) { _run?.Warn($"cluster: workers could not be told to stop: {e.GetBaseException().Message}"); }
             });
     }

@@ -49,10 +49,10 @@ public sealed class ClusterWorker(string url, WorkerSettings settings)
         catch (System.Text.Json.JsonException) { return; }
         if (known.Part is { } part)
         {
-            if (a.State == RunAnnouncement.StoppingState) part.CoordinatorStopping();
+            if (a.State == AnnouncementState.Stopping) part.CoordinatorStopping();
             return;
         }
-        if (a.State != RunAnnouncement.Running || stop.IsCancellationRequested) return;
+        if (a.State != AnnouncementState.Running || stop.IsCancellationRequested) return;
         var participation = new RunParticipation(nats, js, a, settings);
         var task = Task.Run(async () =>
         {

@@ -41,7 +41,7 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
         if (Prepare() is { } refusal)
         {
             log($"worker {settings.Id}: takes no work in run {Run} ({announcement.Job}): {refusal}");
-            await NoticeAsync(new Notice { Kind = Notice.Refuse, Worker = settings.Id, Host = settings.Host, Reason = refusal }).ConfigureAwait(false);
+            await NoticeAsync(new Notice { Kind = NoticeKind.Refuse, Worker = settings.Id, Host = settings.Host, Reason = refusal }).ConfigureAwait(false);
             return;
         }
         var host = _host!;
@@ -52,7 +52,7 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
             await host.StartAsync(_leave.Token).ConfigureAwait(false);
             var capacity = settings.Capacity ?? Math.Max(1, host.Capacity);
             log($"worker {settings.Id}: joined run {Run} ({announcement.Job}: {string.Join(", ", announcement.Stages)}), capacity {capacity}");
-            await NoticeAsync(new Notice { Kind = Notice.Hello, Worker = settings.Id, Host = settings.Host, Capacity = capacity }).ConfigureAwait(false);
+            await NoticeAsync(new Notice { Kind = NoticeKind.Hello, Worker = settings.Id, Host = settings.Host, Capacity = capacity }).ConfigureAwait(false);
             await using var acks = new AckKeeper(TimeSpan.FromMilliseconds(announcement.AckWaitMs));
             await PullAsync(capacity, acks).ConfigureAwait(false);
         }
@@ -160,7 +160,7 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
             WorkBody body;
             try { body = Wire.Decode<WorkBody>(msg.Data); }
             catch (System.Text.Json.JsonException) { await msg.AckTerminateAsync().ConfigureAwait(false); return; } // not an item: never again
-            _ = NoticeAsync(new Notice { Kind = Notice.Claim, Worker = settings.Id, Host = settings.Host, Item = body.Id, Delivered = delivered });
+            _ = NoticeAsync(new Notice { Kind = NoticeKind.Claim, Worker = settings.Id, Host = settings.Host, Item = body.Id, Delivered = delivered });
             SegmentOutcome outcome;
             using (acks.Hold(msg))
             {
