@@ -214,6 +214,7 @@ public sealed class PhotoCache : IDisposable
             foreach (var f in new DirectoryInfo(_dir).EnumerateFiles("*.tmp-*"))
                 if (DateTime.UtcNow - f.LastWriteTimeUtc > TimeSpan.FromDays(1)) f.Delete(); // left by a crash
         }
+        // Tidying is best effort: a file that cannot be listed or deleted now is tried again by the next run.
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
     }

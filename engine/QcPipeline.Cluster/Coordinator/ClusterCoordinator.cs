@@ -121,7 +121,14 @@ public sealed class ClusterCoordinator : ISegmentExecutor
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested) { return; }
-            catch (Exception) { await Pause().ConfigureAwait(false); } // the server went away: consume again once it is back
+            catch (Exception e)
+            {
+                // The server went away (or a consumer was lost with it): consume again once it is back; anything
+                // else is said as well.
+                if (e is not (NatsException or OperationCanceledException or TimeoutException))
+                    _run?.Warn($"cluster: reading results failed ({e.GetBaseException().Message}); reading again");
+                await Pause().ConfigureAwait(false);
+            }
         }
     }
 
@@ -152,7 +159,7 @@ public sealed class ClusterCoordinator : ISegmentExecutor
         {
             Notice n;
             try { n = Wire.Decode<Notice>(msg.Data); }
-            catch (JsonException) { continue; }
+            catch (JsonException) { continue; } // not a notice of this version: notices are detail, results are counted
             var worker = _workers.Get(n.Worker, n.Host);
             switch (n.Kind)
             {
@@ -183,7 +190,7 @@ public sealed class ClusterCoordinator : ISegmentExecutor
                 var deliveries = doc.RootElement.TryGetProperty("deliveries", out var d) ? d.GetInt32() : _plan.Options.MaxDeliver;
                 if (_outstanding.BySequence(seq) is { } o) DeadLetter(o, deliveries);
             }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { } // another shape of advisory: the sweep is the backstop
         }
     }
 
@@ -206,7 +213,8 @@ public sealed class ClusterCoordinator : ISegmentExecutor
                     DeadLetter(o, _plan.Options.MaxDeliver);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested) { return; }
-            catch (Exception) { } // the server is away: look again later
+            catch (Exception e) when (e is NatsException or TimeoutException) { } // the server is away: look again later
+            catch (Exception e) { _run?.Warn($"cluster: the sweep for lost items failed ({e.GetBaseException().Message}); it looks again later"); }
         }
     }
 
@@ -243,7 +251,8 @@ public sealed class ClusterCoordinator : ISegmentExecutor
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         try { await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
-        catch (Exception) { } // loops end by cancellation
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException) { } // loops end by cancellation, or are let go after 5 s
+        catch (Exception e) { _run?.Warn($"cluster: a coordinator loop ended with an error: {e.GetBaseException().Message}"); }
         if (_js is not null)
         {
             using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));

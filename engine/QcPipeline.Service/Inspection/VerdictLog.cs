@@ -35,7 +35,7 @@ public sealed class VerdictLog
                 if (root.TryGetProperty("ms", out var m) && m.ValueKind == JsonValueKind.Number) ms = m.GetDouble();
                 if (root.TryGetProperty("defects", out var d) && d.ValueKind == JsonValueKind.Array) defects = d.GetArrayLength();
             }
-            catch (JsonException) { }
+            catch (JsonException) { } // a line the sink wrote is JSON; one that is not counts as an error below
         }
         lock (_gate)
         {
