@@ -247,15 +247,21 @@ public sealed class ClusterCoordinator : ISegmentExecutor
             });
     }
 
+    // At the end: how long the loops get to see the cancellation, and the run's streams and announcement to be deleted.
+    private static readonly TimeSpan LoopsGrace = TimeSpan.FromSeconds(5), CleanUpLimit = TimeSpan.FromSeconds(10);
+
+    // How long a loop waits for a server that went away before it tries again.
+    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(250);
+
     public async Task StopAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        try { await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
+        try { await Task.WhenAll(_loops).WaitAsync(LoopsGrace).ConfigureAwait(false); }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException) { } // loops end by cancellation, or are let go after 5 s
         catch (Exception e) { _run?.Warn($"cluster: a coordinator loop ended with an error: {e.GetBaseException().Message}"); }
         if (_js is not null)
         {
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            using var limit = new CancellationTokenSource(CleanUpLimit);
             try
             {
                 if (_runs is not null) await _runs.DeleteAsync(_names.Run, cancellationToken: limit.Token).ConfigureAwait(false);
@@ -276,5 +282,5 @@ public sealed class ClusterCoordinator : ISegmentExecutor
                 workers.Sum(w => w.Redelivered), _outstanding.Duplicates, Interlocked.Read(ref _deadLettered)));
     }
 
-    private Task Pause() => Task.Delay(TimeSpan.FromMilliseconds(250), _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+    private Task Pause() => Task.Delay(RetryPause, _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
 }

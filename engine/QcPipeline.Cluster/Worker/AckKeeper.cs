@@ -15,10 +15,13 @@ internal sealed class AckKeeper : IAsyncDisposable
     private readonly Timer _timer;
     private readonly Action<string> _warn;
 
+    // However short ack_wait is, the server is not told more often than this.
+    private const double MinTickMs = 100;
+
     public AckKeeper(TimeSpan ackWait, Action<string> warn)
     {
         _warn = warn;
-        var every = TimeSpan.FromMilliseconds(Math.Max(100, ackWait.TotalMilliseconds / 3));
+        var every = TimeSpan.FromMilliseconds(Math.Max(MinTickMs, ackWait.TotalMilliseconds / 3));
         _timer = new Timer(_ => _ = ProgressAsync(), null, every, every);
     }
 
