@@ -19,7 +19,7 @@ public sealed class StopTests : IDisposable
         var coordinator = _site.Track(WorkerProcess.Start("coordinator", [job, "--cluster", _site.Nats.Url, "--out", output]));
         coordinator.WaitFor("w1 on", TimeSpan.FromSeconds(60));
         coordinator.WaitFor("w2 on", TimeSpan.FromSeconds(60));
-        coordinator.WaitFor("items done", TimeSpan.FromSeconds(60)); // its first progress line: the run is under way
+        coordinator.WaitFor(new System.Text.RegularExpressions.Regex(@"\d+/[1-9]\d* items done"), TimeSpan.FromSeconds(90)); // a progress line with listed items: the run is under way (on a loaded machine the first lines can show none)
         coordinator.Signal(2); // SIGINT: the first Ctrl+C
         Assert.True(coordinator.Process.WaitForExit(TimeSpan.FromSeconds(60)), coordinator.Output);
         Assert.Equal(130, coordinator.Process.ExitCode);

@@ -7,7 +7,7 @@ namespace QcPipeline.Cluster.Tests;
 public sealed class WorkerProcess : IDisposable
 {
     private readonly StringBuilder _output = new();
-    private readonly List<(string Text, TaskCompletionSource Seen)> _waits = [];
+    private readonly List<(Func<string, bool> Matches, TaskCompletionSource Seen)> _waits = [];
 
     private WorkerProcess(Process p) => Process = p;
 
@@ -42,20 +42,25 @@ public sealed class WorkerProcess : IDisposable
         lock (_output)
         {
             _output.AppendLine(line);
-            foreach (var (text, seen) in _waits.Where(x => line.Contains(x.Text, StringComparison.Ordinal)).ToList()) seen.TrySetResult();
+            foreach (var (_, seen) in _waits.Where(x => x.Matches(line)).ToList()) seen.TrySetResult();
         }
     }
 
     /// <summary>Waits until the process prints a line holding <paramref name="text"/> (or has printed one).</summary>
-    public void WaitFor(string text, TimeSpan limit)
+    public void WaitFor(string text, TimeSpan limit) => WaitFor(line => line.Contains(text, StringComparison.Ordinal), $"'{text}'", limit);
+
+    /// <summary>Waits until the process prints a line matching <paramref name="pattern"/> (or has printed one).</summary>
+    public void WaitFor(System.Text.RegularExpressions.Regex pattern, TimeSpan limit) => WaitFor(pattern.IsMatch, $"/{pattern}/", limit);
+
+    private void WaitFor(Func<string, bool> matches, string what, TimeSpan limit)
     {
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_output)
         {
-            if (_output.ToString().Contains(text, StringComparison.Ordinal)) return;
-            _waits.Add((text, seen));
+            if (_output.ToString().Split('\n').Any(l => matches(l.TrimEnd('\r')))) return;
+            _waits.Add((matches, seen));
         }
-        if (!seen.Task.Wait(limit)) throw new Xunit.Sdk.XunitException($"'{text}' not printed in {limit.TotalSeconds} s; output:\n{Output}");
+        if (!seen.Task.Wait(limit)) throw new Xunit.Sdk.XunitException($"{what} not printed in {limit.TotalSeconds} s; output:\n{Output}");
     }
 
     /// <summary>SIGKILL, as a crash or a pulled plug would.</summary>
