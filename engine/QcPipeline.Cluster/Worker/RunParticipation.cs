@@ -141,8 +141,10 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
                 }
             }
             catch (OperationCanceledException) when (pull.IsCancellationRequested) { }
-            catch (Exception) when (!_noMore.IsCancellationRequested)
+            catch (Exception e) when (!_noMore.IsCancellationRequested)
             {
+                if (e is not (NatsException or OperationCanceledException or TimeoutException)) // the server is away
+                    settings.Log($"worker {settings.Id}: pulling work failed ({e.GetBaseException().Message}); pulling again");
                 await Task.Delay(250, _noMore.Token).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false); // the server is away
             }
             if (got < free) slots.Release(free - got);
