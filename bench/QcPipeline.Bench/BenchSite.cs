@@ -1,4 +1,5 @@
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo;
+using QcPipeline.Demo.Generation;
 using QcPipeline.Ssh;
 using QcPipeline.TestKit;
 

@@ -15,7 +15,7 @@ public static unsafe class DecodeBench
 {
     public static Task RunAsync(string[] args)
     {
-        var shared = Path.GetFullPath(Path.Combine(InspectionBench.Checkout(), "..", "shared", "data"));
+        var shared = Path.GetFullPath(Path.Combine(Checkout.Root, "..", "shared", "data"));
         var files = new List<(string Name, byte[] Bytes)>();
         void Add(string name, string relative) { var p = Path.Combine(shared, relative); if (File.Exists(p)) files.Add((name, File.ReadAllBytes(p))); }
         var pairsFile = Path.Combine(shared, "pcb", "deeppcb", "PCBData", "pairs.txt");

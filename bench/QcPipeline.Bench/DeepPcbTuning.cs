@@ -26,7 +26,7 @@ public static class DeepPcbTuning
 
     public static Task RunAsync(string[] args)
     {
-        var root = InspectionBench.Checkout();
+        var root = Checkout.Root;
         var train = Environment.GetEnvironmentVariable("DEEPPCB_TRAIN_DIR") is { Length: > 0 } d ? d
             : Path.GetFullPath(Path.Combine(root, "..", "shared", "data", "pcb", "deeppcb-trainval", "PCBData"));
         if (!File.Exists(Path.Combine(train, "pairs.txt")))

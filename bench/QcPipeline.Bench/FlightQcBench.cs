@@ -1,6 +1,6 @@
 using System.Globalization;
 using QcPipeline.SiteScan;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 
 namespace QcPipeline.Bench;
 
@@ -26,7 +26,7 @@ public static class FlightQcBench
         var work = Directory.CreateTempSubdirectory("qcpipeline-bench-flightqc-").FullName;
         try
         {
-            if (SharedDataPath(Log) is not { } log) Console.WriteLine($"flight-qc: ../shared/data/{Log} is not present; the Agung figures are skipped");
+            if (SharedData.Find(Log) is not { } log) Console.WriteLine($"flight-qc: ../shared/data/{Log} is not present; the Agung figures are skipped");
             else Agung(log, seeds, work, quick: args.Contains("quick"));
             Generated(seeds, work);
         }
@@ -152,16 +152,5 @@ public static class FlightQcBench
         var minRecall = s.ByFlag.Keys.Select(s.Recall).DefaultIfEmpty(1).Min();
         return $"{minRecall,10:0.000} {s.CleanFlaggedShare,12:0.00%} {s.GapCoverage,12:0.000} {s.GapPrecision,13:0.000}"
                + $"  ({s.CleanFlagged}/{s.CleanPhotos} clean flagged, {s.RemovedCovered}/{s.RemovedPhotos} removed in gaps, {s.RealGaps}/{s.ReportedGaps} gaps real)";
-    }
-
-    private static string? SharedDataPath(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "QcPipeline.sln")))
-            {
-                var path = Path.Combine(dir.FullName, "..", "shared", "data", relative);
-                return File.Exists(path) ? Path.GetFullPath(path) : null;
-            }
-        return null;
     }
 }

@@ -78,7 +78,7 @@ public static class InspectionBench
 
     public static async Task DeepPcbAsync(string[] args)
     {
-        var root = Checkout();
+        var root = Checkout.Root;
         var data = Environment.GetEnvironmentVariable("DEEPPCB_DIR") is { Length: > 0 } d ? d
             : Path.GetFullPath(Path.Combine(root, "..", "shared", "data", "pcb", "deeppcb", "PCBData"));
         if (!File.Exists(Path.Combine(data, "pairs.txt")))
@@ -164,12 +164,5 @@ public static class InspectionBench
         for (var i = 0; i < width * height / 2500; i++)
             image.DrawRectangle(new PixelBox(random.Next(width), random.Next(height), 8 + random.Next(40), 8 + random.Next(40)), Rgb.White, -1);
         return image;
-    }
-
-    internal static string Checkout()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "QcPipeline.sln"))) return dir.FullName;
-        throw new InvalidOperationException("cannot find QcPipeline.sln above " + AppContext.BaseDirectory);
     }
 }

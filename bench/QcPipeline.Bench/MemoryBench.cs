@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 
 namespace QcPipeline.Bench;
 

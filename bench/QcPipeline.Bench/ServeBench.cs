@@ -27,7 +27,7 @@ public static partial class ServeBench
         var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
         var memoryRequests = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000;
         if (!File.Exists("/usr/bin/wrk")) { Console.WriteLine("serve: needs wrk (Debian package wrk; ./run.sh bench installs it)"); return; }
-        var root = InspectionBench.Checkout();
+        var root = Checkout.Root;
         var work = Directory.CreateTempSubdirectory("qcpipeline-bench-serve").FullName;
         try
         {

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using QcPipeline.Cluster;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo;
+using QcPipeline.Demo.Generation;
 using QcPipeline.Ssh;
 
 namespace QcPipeline.Cli;

@@ -1,4 +1,5 @@
 using QcPipeline.Core.Stages;
+using QcPipeline.Demo;
 using QcPipeline.Files;
 using QcPipeline.Inspection;
 using QcPipeline.Sftp;
@@ -9,14 +10,12 @@ namespace QcPipeline.Cli;
 /// <summary>The stage families this program offers. The engine knows none itself; each family registers here.</summary>
 public static class StageCatalog
 {
-    // "host: demo" serves a generated survey site (the site-scan family knows how one looks).
-    static StageCatalog() => QcPipeline.Sftp.SftpEndpoint.DemoContent = dir => QcPipeline.SiteScan.Generation.SiteGenerator.Demo(dir);
-
     private static readonly List<Func<StageRegistry, StageRegistry>> Extensions = [];
 
-    /// <summary>Every stage and connection type of the shipped families (and of those a program embedding the CLI added).</summary>
+    /// <summary>Every stage and connection type of the shipped families (and of those a program embedding the CLI added),
+    /// with the demo server behind host: demo.</summary>
     public static StageRegistry Create() =>
-        Extensions.Aggregate(new StageRegistry().AddFiles().AddSftp().AddSiteScan().AddInspection(), (r, add) => add(r));
+        Extensions.Aggregate(new StageRegistry().AddFiles().AddSftp().AddDemo().AddSiteScan().AddInspection(), (r, add) => add(r));
 
     /// <summary>Adds a family of a program that embeds this CLI (its own stages beside the shipped ones).</summary>
     public static void Extend(Func<StageRegistry, StageRegistry> family)

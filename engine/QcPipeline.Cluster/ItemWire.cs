@@ -9,7 +9,7 @@ namespace QcPipeline.Cluster;
 /// item is sent as exactly its own registered type (never as a base type, which would silently drop what the
 /// subtype carries); one of a type nobody registered is an error, said as such.
 /// </summary>
-public sealed class ItemWire(StageRegistry registry)
+internal sealed class ItemWire(StageRegistry registry)
 {
     private readonly Dictionary<string, WireType> _byName = registry.WireTypes.Values.ToDictionary(w => w.Name, StringComparer.Ordinal);
 

@@ -9,7 +9,7 @@ namespace QcPipeline.Cluster;
 /// job as it runs (after --set and ${VAR}; secrets only as their env:/file: references), the stages workers run,
 /// and what each worker must have of its own (the secrets and files those stages use).
 /// </summary>
-public sealed record RunAnnouncement
+internal sealed record RunAnnouncement
 {
     public required string Run { get; init; }
     public required string Job { get; init; }
@@ -42,7 +42,7 @@ public enum AnnouncementState
 
 /// <summary>Something a worker must have of its own for the job: a secret (by its env:/file: reference) or a file,
 /// named by the stage and option that use it.</summary>
-public sealed record Requirement(RequirementKind Kind, string Stage, string Option, string Source)
+internal sealed record Requirement(RequirementKind Kind, string Stage, string Option, string Source)
 {
 
     /// <summary>"env:SFTP_PASSWORD (stage 'fetch', connection.password)".</summary>
@@ -59,7 +59,7 @@ public enum RequirementKind
 }
 
 /// <summary>A worker's word to the coordinator of a run (core NATS; losing one costs nothing but detail).</summary>
-public sealed record Notice
+internal sealed record Notice
 {
     public required NoticeKind Kind { get; init; }
     public required string Worker { get; init; }
@@ -82,13 +82,13 @@ public enum NoticeKind
 }
 
 /// <summary>One item on the work queue.</summary>
-public sealed record WorkBody(long Id, string Key, string Type, JsonElement Item);
+internal sealed record WorkBody(long Id, string Key, string Type, JsonElement Item);
 
 /// <summary>One stage's part in an item's trip, as sent back.</summary>
-public sealed record StepBody(string Stage, double Ms, StepOutcome Outcome, int Attempts);
+internal sealed record StepBody(string Stage, double Ms, StepOutcome Outcome, int Attempts);
 
 /// <summary>One item's outcome, as a worker sends it back.</summary>
-public sealed record ResultBody
+internal sealed record ResultBody
 {
     public required long Id { get; init; }
     public required string Worker { get; init; }
@@ -111,6 +111,7 @@ public sealed record ResultBody
 /// <summary>The JSON options of every cluster message.</summary>
 public static class Wire
 {
+    /// <summary>snake_case names, nulls left out: what coordinator and workers both read and write.</summary>
     public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -119,8 +120,10 @@ public static class Wire
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
     };
 
+    /// <summary>A message as UTF-8 JSON, ready to publish.</summary>
     public static byte[] Encode<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Json);
 
+    /// <summary>A message read back; throws <see cref="JsonException"/> on malformed or empty JSON.</summary>
     public static T Decode<T>(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize<T>(json, Json) ?? throw new JsonException($"empty {typeof(T).Name}");
 }

@@ -12,12 +12,14 @@ namespace QcPipeline.Cluster;
 /// </summary>
 public sealed class NatsServerProcess : IDisposable
 {
+    /// <summary>Where Debian installs nats-server; otherwise it is looked for on PATH.</summary>
     public const string DefaultPath = "/usr/sbin/nats-server";
 
     private readonly StringBuilder _log = new();
     private readonly bool _ownStore;
     private Process? _process;
 
+    /// <summary>Starts a server at a free port; with no <paramref name="storeDirectory"/> it uses a temporary one, removed on dispose.</summary>
     public NatsServerProcess(string? storeDirectory = null, string binary = DefaultPath)
     {
         Binary = File.Exists(binary) ? binary : FindOnPath("nats-server")
@@ -28,9 +30,13 @@ public sealed class NatsServerProcess : IDisposable
         Start();
     }
 
+    /// <summary>The nats-server executable in use.</summary>
     public string Binary { get; }
+    /// <summary>The JetStream store, kept across <see cref="Kill"/> and <see cref="Start"/>.</summary>
     public string StoreDirectory { get; }
+    /// <summary>The loopback port it listens on (the same after a restart).</summary>
     public int Port { get; private set; }
+    /// <summary>The URL clients connect to.</summary>
     public string Url => $"nats://127.0.0.1:{Port}";
 
     /// <summary>What the server wrote (for a failure message).</summary>
@@ -73,6 +79,7 @@ public sealed class NatsServerProcess : IDisposable
         _process = null;
     }
 
+    /// <summary>Kills the server and removes its store if it made the store itself.</summary>
     public void Dispose()
     {
         Kill();

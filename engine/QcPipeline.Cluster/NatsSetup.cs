@@ -7,7 +7,7 @@ using NATS.Client.KeyValueStore;
 namespace QcPipeline.Cluster;
 
 /// <summary>The NATS connection, the runs bucket and a run's streams and consumers, set up the same way everywhere.</summary>
-public static class NatsSetup
+internal static class NatsSetup
 {
     /// <summary>How long a run's streams live at most (a coordinator that died leaves nothing behind for longer).</summary>
     public static readonly TimeSpan StreamLifetime = TimeSpan.FromDays(1);

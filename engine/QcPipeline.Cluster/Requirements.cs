@@ -8,7 +8,7 @@ namespace QcPipeline.Cluster;
 /// set on the coordinator, and the files they name that exist there (keys, known_hosts, product files). Both
 /// are resolved on each machine from its own environment and home folder; a worker lacking one takes no work.
 /// </summary>
-public static class Requirements
+internal static class Requirements
 {
     /// <summary>What the coordinator has for the segment's stages (names and references only, never a value).</summary>
     public static IReadOnlyList<Requirement> Of(GraphSegment segment) =>

@@ -1,7 +1,7 @@
 namespace QcPipeline.Cluster;
 
 /// <summary>The NATS names of one distributed run: its streams, subjects and consumers, from its id.</summary>
-public sealed record RunNames(string Run)
+internal sealed record RunNames(string Run)
 {
     /// <summary>The key-value bucket where coordinators announce their runs (and workers watch for them).</summary>
     public const string RunsBucket = "qcpipeline-runs";

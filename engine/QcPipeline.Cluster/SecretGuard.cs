@@ -18,6 +18,7 @@ public sealed class SecretGuard
 
     private readonly byte[][] _needles;
 
+    /// <summary>Looks for every secret <paramref name="job"/> resolved on this machine, raw and JSON-escaped.</summary>
     public SecretGuard(JobDefinition job)
     {
         _needles = OptionWalk.Secrets(job).Select(s => s.Reveal()).Where(v => v.Length >= ShortestChecked).Distinct()

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace QcPipeline.Cluster;
 
 /// <summary>W3C trace context (the traceparent header) for spans that continue on another machine.</summary>
-public static class TraceParent
+internal static class TraceParent
 {
     public const string Header = "traceparent";
 

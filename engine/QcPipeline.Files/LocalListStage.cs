@@ -4,26 +4,34 @@ using QcPipeline.Core.Stages;
 
 namespace QcPipeline.Files;
 
+/// <summary>Options of files.list: the folder, which files to take, and whether to keep watching it.</summary>
 public sealed class LocalListOptions
 {
+    /// <summary>The folder to read.</summary>
     [Option("The folder to read.", Required = true, IsPath = true)]
     public string Root { get; init; } = "";
 
+    /// <summary>Look into subfolders too.</summary>
     [Option("Look into subfolders too.")]
     public bool Recursive { get; init; } = true;
 
+    /// <summary>Globs of files to take, relative to root (e.g. **/*.jpg). Default: every file.</summary>
     [Option("Globs of files to take, relative to root (e.g. **/*.jpg). Default: every file.")]
     public string[] Include { get; init; } = [];
 
+    /// <summary>Globs of files to leave out, relative to root.</summary>
     [Option("Globs of files to leave out, relative to root.")]
     public string[] Exclude { get; init; } = [];
 
+    /// <summary>Keep watching the folder for new files until the run is stopped (Ctrl+C).</summary>
     [Option("Keep watching the folder for new files until the run is stopped (Ctrl+C).")]
     public bool Watch { get; init; }
 
+    /// <summary>In watch mode: how often to look for new files.</summary>
     [Option("In watch mode: how often to look for new files.")]
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>In watch mode: a file is taken once its size and time have not changed for this long (so half-written files are not).</summary>
     [Option("In watch mode: a file is taken once its size and time have not changed for this long (so half-written files are not).")]
     public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(1);
 }
@@ -32,6 +40,7 @@ public sealed class LocalListOptions
 [Stage("files.list", "Lists the files of a local folder; with watch: true, keeps taking new files as they are completely written.")]
 public sealed class LocalListStage : SourceStage<FileItem, LocalListOptions>
 {
+    /// <inheritdoc />
     public override async IAsyncEnumerable<FileItem> ReadAsync(SourceContext context)
     {
         var root = Options.Root;

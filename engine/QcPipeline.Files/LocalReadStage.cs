@@ -13,6 +13,7 @@ public enum ReadMode
     Full,
 }
 
+/// <summary>Options of files.read: what to read of each file (its header or all of it) and how much of a header.</summary>
 public sealed class LocalReadOptions : IAutoWorkers
 {
     /// <summary>auto: one worker per core, at most eight (local disks gain little beyond).</summary>
@@ -20,12 +21,15 @@ public sealed class LocalReadOptions : IAutoWorkers
 
     private const int MaxAutoWorkers = 8;
 
+    /// <summary>header: only the bytes metadata parsing needs; full: the whole file (read by the next stage from its path).</summary>
     [Option("header: only the bytes metadata parsing needs; full: the whole file (read by the next stage from its path).")]
     public ReadMode Mode { get; init; } = ReadMode.Header;
 
+    /// <summary>Header mode: bytes read first; more are read only if the segments the next stage needs end further in.</summary>
     [Option("Header mode: bytes read first; more are read only if the segments the next stage needs end further in.", Min = 512, Max = 16 * 1024 * 1024)]
     public int HeaderBytes { get; init; } = 64 * 1024;
 
+    /// <summary>Header mode: the most bytes read of one file, however long its header (protects against corrupt lengths).</summary>
     [Option("Header mode: the most bytes read of one file, however long its header (protects against corrupt lengths).", Min = 4096)]
     public int MaxHeaderBytes { get; init; } = 2 * 1024 * 1024;
 }
@@ -41,12 +45,14 @@ public sealed class LocalReadStage : TransformStage<FileItem, FileContent, Local
 {
     private JpegHeaderNeeds? _needs;
 
+    /// <inheritdoc />
     public override ValueTask StartAsync(CancellationToken ct)
     {
         _needs = JpegHeaderNeeds.Of(Context.Consumers);
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc />
     public override ValueTask<FileContent> ProcessAsync(FileItem item, ItemContext context)
     {
         var path = item.LocalPath ?? throw new InvalidDataException($"{item.Path}: not a local file (files.read reads what files.list lists)");

@@ -10,14 +10,18 @@ using QcPipeline.Vision.Evaluation;
 
 namespace QcPipeline.Inspection;
 
+/// <summary>Options of deeppcb.pairs: where the data set is and how many pairs to take.</summary>
 public sealed class DeepPcbPairsOptions
 {
+    /// <summary>The DeepPCB folder that holds pairs.txt (e.g. PCBData).</summary>
     [Option("The DeepPCB folder that holds pairs.txt (e.g. PCBData).", Required = true, IsPath = true)]
     public string Root { get; init; } = "";
 
+    /// <summary>The pairs list, relative to root: lines 'groupG/G/NNN.jpg groupG/G_not/NNN.txt'.</summary>
     [Option("The pairs list, relative to root: lines 'groupG/G/NNN.jpg groupG/G_not/NNN.txt'.")]
     public string Pairs { get; init; } = "pairs.txt";
 
+    /// <summary>Take only the first this many pairs (0: all).</summary>
     [Option("Take only the first this many pairs (0: all).", Min = 0)]
     public int Limit { get; init; }
 }
@@ -26,6 +30,7 @@ public sealed class DeepPcbPairsOptions
 [Stage("deeppcb.pairs", "Lists DeepPCB template/test pairs from pairs.txt: each test image comes with its template (its golden) and its ground-truth file.")]
 public sealed class DeepPcbPairsSource : SourceStage<PairedFile, DeepPcbPairsOptions>
 {
+    /// <inheritdoc />
     public override async IAsyncEnumerable<PairedFile> ReadAsync(SourceContext context)
     {
         var list = Path.Combine(Options.Root, Options.Pairs);
@@ -45,14 +50,18 @@ public sealed class DeepPcbPairsSource : SourceStage<PairedFile, DeepPcbPairsOpt
     }
 }
 
+/// <summary>Options of deeppcb.score: where the scores and the submission folder go, and the IoU a match needs.</summary>
 public sealed class DeepPcbScoreOptions
 {
+    /// <summary>The scores file, in the output folder.</summary>
     [Option("The scores file, in the output folder.")]
     public string Output { get; init; } = "deeppcb-score.json";
 
+    /// <summary>Folder (in the output folder) for the data set's submission format: one NNNNNNNN.txt per board, lines 'x1,y1,x2,y2,confidence,type', for the authors' evaluation script; empty: none.</summary>
     [Option("Folder (in the output folder) for the data set's submission format: one NNNNNNNN.txt per board, lines 'x1,y1,x2,y2,confidence,type', for the authors' evaluation script; empty: none.")]
     public string Submission { get; init; } = "submission";
 
+    /// <summary>A reported defect matches a ground-truth box when their IoU exceeds this (the data set paper's criterion: 0.33).</summary>
     [Option("A reported defect matches a ground-truth box when their IoU exceeds this (the data set paper's criterion: 0.33).", Min = 0, Max = 1)]
     public double Iou { get; init; } = DeepPcbScorer.DefaultIoU;
 }
@@ -62,6 +71,7 @@ public sealed record DeepPcbScore(int Boards, int BoardsWithoutVerdict, Protocol
     IReadOnlyDictionary<string, ProtocolScores> PerType, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Confusion,
     double RoiRecall, double RoiPrecision, int ErrorRois, double Seconds, double BoardsPerSecond)
 {
+    /// <summary>One line of the headline figures, as the CLI prints it.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Boards} boards: class-agnostic P {Agnostic.Precision:F3} R {Agnostic.Recall:F3} F {Agnostic.F:F3} AP {Agnostic.AP:F3}; typed P {Typed.Precision:F3} R {Typed.Recall:F3} F {Typed.F:F3} mAP {Typed.AP:F3} (IoU > 0.33); ROI recall {RoiRecall:F3} precision {RoiPrecision:F3}; {BoardsPerSecond:F1} boards/s");
 }
@@ -86,6 +96,7 @@ public sealed class DeepPcbScoreSink : SinkStage<ImageVerdict, DeepPcbScoreOptio
     /// <summary>How deeppcb-score.json is written and read.</summary>
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <inheritdoc />
     public override ValueTask StartAsync(CancellationToken ct)
     {
         _scorer = new DeepPcbScorer(Options.Iou);
@@ -94,6 +105,7 @@ public sealed class DeepPcbScoreSink : SinkStage<ImageVerdict, DeepPcbScoreOptio
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc />
     public override ValueTask ConsumeAsync(Outcome<ImageVerdict> item, ItemContext context)
     {
         var file = item.Value?.File ?? item.Input as FileItem;
@@ -117,6 +129,7 @@ public sealed class DeepPcbScoreSink : SinkStage<ImageVerdict, DeepPcbScoreOptio
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc />
     public override async ValueTask FlushAsync(CancellationToken ct)
     {
         var seconds = Stopwatch.GetElapsedTime(_started).TotalSeconds;

@@ -9,6 +9,7 @@ namespace QcPipeline.Inspection;
 /// </summary>
 public static class DemoProduct
 {
+    /// <summary>The size of every demo image, in pixels.</summary>
     public const int Width = 320, Height = 240;
 
     /// <summary>Every sample's file name and the verdict it must get.</summary>

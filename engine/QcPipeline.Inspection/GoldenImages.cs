@@ -5,7 +5,7 @@ namespace QcPipeline.Inspection;
 
 /// <summary>Golden images of a run, each decoded once on first use and shared by every image and ROI
 /// (disposed with the run's services). A golden that cannot be read is remembered as its error.</summary>
-public sealed class GoldenImages : IDisposable
+internal sealed class GoldenImages : IDisposable
 {
     private readonly ConcurrentDictionary<(string Path, ImageReadMode Mode), Lazy<(Image? Image, string? Error)>> _cache = new();
 

@@ -5,14 +5,18 @@ using QcPipeline.Vision;
 
 namespace QcPipeline.Inspection;
 
+/// <summary>Options of image.load: how to decode and the largest image accepted.</summary>
 public sealed class ImageLoadOptions
 {
+    /// <summary>Decode as 3-channel colour or 1-channel grey (cheaper; enough for binarised boards and most checks).</summary>
     [Option("Decode as 3-channel colour or 1-channel grey (cheaper; enough for binarised boards and most checks).", Allowed = ["color", "grayscale"])]
     public string Mode { get; init; } = "color";
 
+    /// <summary>Refuse images larger than this many megapixels, read from the header before decoding (a decompression bomb of 30000x30000 px is 900).</summary>
     [Option("Refuse images larger than this many megapixels, read from the header before decoding (a decompression bomb of 30000x30000 px is 900).", Min = 0.000001, Max = 10000)]
     public double MaxMegapixels { get; init; } = DecodeLimits.DefaultMaxPixels / 1e6;
 
+    /// <summary><see cref="Mode"/> as the decoder's read mode.</summary>
     public ImageReadMode ReadMode => Mode == "grayscale" ? ImageReadMode.Grayscale : ImageReadMode.Color;
 }
 
@@ -25,9 +29,11 @@ public sealed class ImageLoadStage : TransformStage<FileItem, LoadedImage, Image
 {
     private GoldenSize _expected = new();
 
+    /// <inheritdoc />
     public override async ValueTask StartAsync(CancellationToken ct) =>
         _expected = await Context.Services.GetOrCreateAsync(nameof(GoldenSize), _ => Task.FromResult(new GoldenSize()), ct).ConfigureAwait(false);
 
+    /// <inheritdoc />
     public override async ValueTask<LoadedImage> ProcessAsync(FileItem item, ItemContext context)
     {
         var started = Stopwatch.GetTimestamp();

@@ -22,6 +22,7 @@ public sealed class SharedImage : IDisposable
     private Image? _image;
     private Image? _golden;
 
+    /// <summary>Holds <paramref name="image"/> (null when it could not be decoded: <paramref name="error"/> says why), and the image's own golden when it came with one.</summary>
     public SharedImage(Image? image, string? error, long startedTicks, Image? ownGolden = null, string? ownGoldenError = null)
     {
         _image = image; _golden = ownGolden; Error = error; OwnGoldenError = ownGoldenError; StartedTicks = startedTicks;
@@ -40,12 +41,15 @@ public sealed class SharedImage : IDisposable
     /// <summary>Why the image could not be decoded (its ROIs all end as errors with this reason).</summary>
     public string? Error { get; }
 
+    /// <summary>Width in pixels (0 when the image could not be decoded); kept after the pixels are released.</summary>
     public int Width { get; }
+    /// <summary>Height in pixels (0 when the image could not be decoded); kept after the pixels are released.</summary>
     public int Height { get; }
 
     /// <summary>When loading began (Stopwatch ticks): an image's "ms" runs from here to its join.</summary>
     public long StartedTicks { get; }
 
+    /// <summary>The pixels were decoded and have since been released.</summary>
     public bool Released => _image is null && Error is null;
 
     /// <summary>The whole-image shift of this image against <paramref name="golden"/>, computed once
@@ -56,8 +60,10 @@ public sealed class SharedImage : IDisposable
         return _shifts.GetOrAdd(golden, g => new Lazy<(int, int)>(() => Alignment.EstimateShift(image, g, maxShift))).Value;
     }
 
+    /// <summary>Milliseconds since loading began.</summary>
     public double ElapsedMs => Stopwatch.GetElapsedTime(StartedTicks).TotalMilliseconds;
 
+    /// <summary>Releases the image and its own golden (safe to call more than once).</summary>
     public void Dispose()
     {
         Interlocked.Exchange(ref _image, null)?.Dispose();
@@ -68,22 +74,33 @@ public sealed class SharedImage : IDisposable
 /// <summary>A decoded image (or the reason it could not be decoded), keyed by its file.</summary>
 public sealed record LoadedImage(FileItem File, SharedImage Pixels) : IItem
 {
+    /// <inheritdoc />
     public string Key => File.Key;
 }
 
 /// <summary>One ROI of one image to check: a descriptor and a reference to the parent's pixels.</summary>
 public sealed record RoiTask(LoadedImage Image, RoiPlan Roi, int Index) : IItem
 {
+    /// <inheritdoc />
     public string Key => $"{Image.Key}#{Roi.Name}";
 }
 
 /// <summary>How a ROI (or an image) came out.</summary>
-public enum RoiStatus { Pass, Fail, Error }
+public enum RoiStatus
+{
+    /// <summary>The check found nothing wrong.</summary>
+    Pass,
+    /// <summary>The check did not pass: a defect found, or a score or measure out of its range.</summary>
+    Fail,
+    /// <summary>The ROI could not be checked (its image or golden unreadable, the check threw); ranks above fail.</summary>
+    Error,
+}
 
 /// <summary>The result of one ROI.</summary>
 public sealed record RoiResult(LoadedImage Image, RoiPlan Roi, RoiStatus Status, double? Score, string Reason,
     IReadOnlyList<Defect> Defects, double Ms) : IItem
 {
+    /// <inheritdoc />
     public string Key => $"{Image.Key}#{Roi.Name}";
 }
 
@@ -92,11 +109,13 @@ public sealed record RoiResult(LoadedImage Image, RoiPlan Roi, RoiStatus Status,
 public sealed record ImageVerdict(FileItem File, RoiStatus Verdict, double Ms, IReadOnlyList<RoiResult> Rois,
     IReadOnlyList<Defect> Defects, int Width, int Height) : IItem
 {
+    /// <inheritdoc />
     public string Key => File.Key;
 
     /// <summary>The pixels, kept only for an image that did not pass (for its annotation); the sink releases them.</summary>
     public SharedImage? Pixels { get; init; }
 
+    /// <summary>The worst of <paramref name="statuses"/> (error over fail over pass); pass when there are none.</summary>
     public static RoiStatus Combine(IEnumerable<RoiStatus> statuses)
     {
         var verdict = RoiStatus.Pass;

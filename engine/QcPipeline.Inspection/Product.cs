@@ -8,40 +8,52 @@ namespace QcPipeline.Inspection;
 /// <summary>One region of interest: where it is, what checks it (with that check's parameters), against which golden image.</summary>
 public sealed class RoiSpec : IValidatedOptions
 {
+    /// <summary>The ROI's name (unique within the product); results and annotations use it.</summary>
     [Option("The ROI's name (unique within the product); results and annotations use it.", Required = true)]
     public string Name { get; init; } = "";
 
+    /// <summary>Left edge in image pixels.</summary>
     [Option("Left edge in image pixels.", Min = 0)]
     public int X { get; init; }
 
+    /// <summary>Top edge in image pixels.</summary>
     [Option("Top edge in image pixels.", Min = 0)]
     public int Y { get; init; }
 
+    /// <summary>Width in pixels.</summary>
     [Option("Width in pixels.", Min = 1, Required = true)]
     public int W { get; init; }
 
+    /// <summary>Height in pixels.</summary>
     [Option("Height in pixels.", Min = 1, Required = true)]
     public int H { get; init; }
 
+    /// <summary>The check: template (find the golden crop), diff (typed defects against the golden crop), intensity (mean/std ranges), edges (edge density: part present or absent). Its parameters go in the section of the same name.</summary>
     [Option("The check: template (find the golden crop), diff (typed defects against the golden crop), intensity (mean/std ranges), edges (edge density: part present or absent). Its parameters go in the section of the same name.",
         Required = true)]
     public CheckKind Check { get; init; }
 
+    /// <summary>Parameters of the template check (only with check: template).</summary>
     [Option("Parameters of the template check (only with check: template).")]
     public TemplateOptions Template { get; init; } = new();
 
+    /// <summary>Parameters of the diff check (only with check: diff).</summary>
     [Option("Parameters of the diff check (only with check: diff).")]
     public DiffOptions Diff { get; init; } = new();
 
+    /// <summary>Parameters of the intensity check (only with check: intensity).</summary>
     [Option("Parameters of the intensity check (only with check: intensity).")]
     public IntensityOptions Intensity { get; init; } = new();
 
+    /// <summary>Parameters of the edges check (only with check: edges).</summary>
     [Option("Parameters of the edges check (only with check: edges).")]
     public EdgesOptions Edges { get; init; } = new();
 
+    /// <summary>Golden image for this ROI (relative to the file that names it). Default: the product's golden, or the image's own reference (DeepPCB template).</summary>
     [Option("Golden image for this ROI (relative to the file that names it). Default: the product's golden, or the image's own reference (DeepPCB template).", IsPath = true)]
     public string Golden { get; init; } = "";
 
+    /// <summary>The ROI's rectangle in image pixels.</summary>
     public PixelBox Box => new(X, Y, W, H);
 
     /// <summary>The parameters of this ROI's check.</summary>
@@ -78,18 +90,23 @@ internal static class Sections
 /// <summary>A product definition file (config/products/NAME.yaml): its golden image and ROIs.</summary>
 public sealed class ProductDefinition : IValidatedOptions
 {
+    /// <summary>The product's name.</summary>
     [Option("The product's name.", Required = true)]
     public string Product { get; init; } = "";
 
+    /// <summary>What the product is.</summary>
     [Option("What the product is.")]
     public string Description { get; init; } = "";
 
+    /// <summary>Golden (defect-free) image of the product, relative to this file.</summary>
     [Option("Golden (defect-free) image of the product, relative to this file.", IsPath = true)]
     public string Golden { get; init; } = "";
 
+    /// <summary>Register each image against its golden image within this many pixels before the diff checks (0: off).</summary>
     [Option("Register each image against its golden image within this many pixels before the diff checks (0: off).", Min = 0, Max = 1024)]
     public int Register { get; init; }
 
+    /// <summary>The regions of interest.</summary>
     [Option("The regions of interest.", Required = true)]
     public RoiSpec[] Rois { get; init; } = [];
 

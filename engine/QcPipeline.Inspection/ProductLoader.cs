@@ -71,6 +71,7 @@ public static class ProductLoader
     public static IReadOnlyList<RoiPlan> Plan(ProductDefinition product) =>
         Plan(product.Rois, product.Golden, product.Register);
 
+    /// <summary>ROIs as plans; a ROI without its own golden takes <paramref name="golden"/> (empty: the image's own reference).</summary>
     public static IReadOnlyList<RoiPlan> Plan(IEnumerable<RoiSpec> rois, string golden, int register) =>
         rois.Select(r => new RoiPlan(r.Name, r.Box, r.Check, r.Parameters,
             r.Golden.Length > 0 ? r.Golden : golden.Length > 0 ? golden : null, register)).ToList();

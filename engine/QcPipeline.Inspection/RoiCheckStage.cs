@@ -17,9 +17,11 @@ public sealed class RoiCheckStage : TransformStage<RoiTask, RoiResult, NoOptions
 
     // auto: one worker per core (the default), or fewer when the fan-out before it has fewer ROIs (see IBoundedFanOut).
 
+    /// <inheritdoc />
     public override async ValueTask StartAsync(CancellationToken ct) =>
         _goldens = await Context.Services.GetOrCreateAsync(nameof(GoldenImages), _ => Task.FromResult(new GoldenImages()), ct).ConfigureAwait(false);
 
+    /// <inheritdoc />
     public override ValueTask<RoiResult> ProcessAsync(RoiTask item, ItemContext context)
     {
         var t0 = Stopwatch.GetTimestamp();

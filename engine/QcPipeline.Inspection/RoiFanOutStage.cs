@@ -22,33 +22,43 @@ public sealed class RoiFanOutOptions : IBoundedFanOut, IValidatedOptions
         catch (JobInvalidException) { return null; }
     }
 
+    /// <summary>Product definition file (config/products/NAME.yaml): golden image and ROIs.</summary>
     [Option("Product definition file (config/products/NAME.yaml): golden image and ROIs.", IsPath = true)]
     public string Product { get; init; } = "";
 
+    /// <summary>ROIs written in the job itself (instead of, or besides, the product's).</summary>
     [Option("ROIs written in the job itself (instead of, or besides, the product's).")]
     public RoiSpec[] Rois { get; init; } = [];
 
+    /// <summary>Golden image for the inline ROIs. Default: the image's own reference (deeppcb.pairs).</summary>
     [Option("Golden image for the inline ROIs. Default: the image's own reference (deeppcb.pairs).", IsPath = true)]
     public string Golden { get; init; } = "";
 
+    /// <summary>Cut every image into a grid of square ROIs of this many pixels (0: no grid); the last row and column are narrower when the size does not divide the image.</summary>
     [Option("Cut every image into a grid of square ROIs of this many pixels (0: no grid); the last row and column are narrower when the size does not divide the image.", Min = 0, Max = 65536)]
     public int Tile { get; init; }
 
+    /// <summary>The check run on every grid tile; its parameters go in the section of the same name.</summary>
     [Option("The check run on every grid tile; its parameters go in the section of the same name.")]
     public CheckKind Check { get; init; } = CheckKind.Diff;
 
+    /// <summary>Parameters of the grid tiles' template check.</summary>
     [Option("Parameters of the grid tiles' template check.")]
     public TemplateOptions Template { get; init; } = new();
 
+    /// <summary>Parameters of the grid tiles' diff check.</summary>
     [Option("Parameters of the grid tiles' diff check.")]
     public DiffOptions Diff { get; init; } = new();
 
+    /// <summary>Parameters of the grid tiles' intensity check.</summary>
     [Option("Parameters of the grid tiles' intensity check.")]
     public IntensityOptions Intensity { get; init; } = new();
 
+    /// <summary>Parameters of the grid tiles' edges check.</summary>
     [Option("Parameters of the grid tiles' edges check.")]
     public EdgesOptions Edges { get; init; } = new();
 
+    /// <summary>Register each image against its golden within this many pixels before the diff checks of the inline ROIs and grid (0: off; a product sets its own).</summary>
     [Option("Register each image against its golden within this many pixels before the diff checks of the inline ROIs and grid (0: off; a product sets its own).", Min = 0, Max = 1024)]
     public int Register { get; init; }
 
@@ -80,6 +90,7 @@ public sealed class RoiFanOutStage : FanOutStage<LoadedImage, RoiTask, RoiFanOut
     /// <summary>The fixed ROIs (product and inline), known once the stage has started.</summary>
     public IReadOnlyList<RoiPlan> FixedRois => _fixed;
 
+    /// <inheritdoc />
     public override async ValueTask StartAsync(CancellationToken ct)
     {
         var plans = new List<RoiPlan>();
@@ -94,6 +105,7 @@ public sealed class RoiFanOutStage : FanOutStage<LoadedImage, RoiTask, RoiFanOut
         expected.Learn(plans.Select(p => p.Golden).Append(Options.Golden.Length > 0 ? Options.Golden : null));
     }
 
+    /// <inheritdoc />
     public override IReadOnlyList<RoiTask> Expand(LoadedImage item, ItemContext context)
     {
         var plans = _fixed;

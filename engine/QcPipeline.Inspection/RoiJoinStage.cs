@@ -5,14 +5,18 @@ using QcPipeline.Vision.Defects;
 
 namespace QcPipeline.Inspection;
 
+/// <summary>Options of roi.join: how ROI defects become image-level defect boxes.</summary>
 public sealed class RoiJoinOptions
 {
+    /// <summary>Defects of one type closer than this many pixels become one image-level defect (a defect broken in pieces); -1: no merging.</summary>
     [Option("Defects of one type closer than this many pixels become one image-level defect (a defect broken in pieces); -1: no merging.", Min = -1, Max = 1000)]
     public int MergeGap { get; init; } = -1;
 
+    /// <summary>Pixels added around each image-level defect box (clipped to the image), so it shows the defect with its surroundings as an inspector would draw it.</summary>
     [Option("Pixels added around each image-level defect box (clipped to the image), so it shows the defect with its surroundings as an inspector would draw it.", Min = 0, Max = 1000)]
     public int BoxMargin { get; init; }
 
+    /// <summary>Image-level defect boxes narrower or lower than this grow about their centre to it (annotators draw no box much smaller, however small the defect); 0: off.</summary>
     [Option("Image-level defect boxes narrower or lower than this grow about their centre to it (annotators draw no box much smaller, however small the defect); 0: off.", Min = 0, Max = 10000)]
     public int MinBox { get; init; }
 }
@@ -24,6 +28,7 @@ public sealed class RoiJoinOptions
 [Stage("roi.join", "Joins the ROI results of each image into its verdict (error if any ROI is an error, else fail if any failed) as soon as that image's ROIs are all in; draws the image's defect boxes and fails every ROI one of them overlaps.")]
 public sealed class RoiJoinStage : JoinStage<RoiResult, ImageVerdict, RoiJoinOptions>
 {
+    /// <inheritdoc />
     public override ImageVerdict Combine(JoinGroup<RoiResult> group, ItemContext context)
     {
         var results = new List<RoiResult>(group.Items.Count);

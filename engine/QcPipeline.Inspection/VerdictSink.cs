@@ -9,17 +9,22 @@ using QcPipeline.Vision.Defects;
 
 namespace QcPipeline.Inspection;
 
+/// <summary>Options of verdict: the files it writes and whether it annotates.</summary>
 public sealed class VerdictOptions
 {
+    /// <summary>One JSON object per image, written as each image completes (so a watching run can be followed).</summary>
     [Option("One JSON object per image, written as each image completes (so a watching run can be followed).")]
     public string Results { get; init; } = "results.jsonl";
 
+    /// <summary>One CSV row per image: verdict, time, ROI counts, defects, first reason.</summary>
     [Option("One CSV row per image: verdict, time, ROI counts, defects, first reason.")]
     public string Summary { get; init; } = "summary.csv";
 
+    /// <summary>Write an annotated PNG for every image that did not pass: ROI boxes green (pass), red (fail) or grey (error) with their names, each defect box in its type's colour with its type and confidence.</summary>
     [Option("Write an annotated PNG for every image that did not pass: ROI boxes green (pass), red (fail) or grey (error) with their names, each defect box in its type's colour with its type and confidence.")]
     public bool Annotate { get; init; } = true;
 
+    /// <summary>Folder (in the output folder) for the annotated PNGs.</summary>
     [Option("Folder (in the output folder) for the annotated PNGs.")]
     public string AnnotatedDir { get; init; } = "annotated";
 }
@@ -34,6 +39,7 @@ public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
     private StreamWriter? _results, _summary;
     private readonly HashSet<string> _annotationNames = new(StringComparer.Ordinal);
 
+    /// <inheritdoc />
     public override ValueTask StartAsync(CancellationToken ct)
     {
         Directory.CreateDirectory(Context.OutputDirectory);
@@ -47,6 +53,7 @@ public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
     private StreamWriter Open(string name) =>
         new(Path.Combine(Context.OutputDirectory, name), append: false, new UTF8Encoding(false)) { NewLine = "\n" };
 
+    /// <inheritdoc />
     public override ValueTask ConsumeAsync(Outcome<ImageVerdict> item, ItemContext context)
     {
         if (item.IsOk && item.Value is { } v)
@@ -155,7 +162,7 @@ public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
     private static string Csv(string s) =>
         s.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
-    // The one place verdicts and ROI statuses get their names in results.jsonl and summary.csv.
+    /// <summary>The status as written in results.jsonl and summary.csv (the one place these names are made).</summary>
     public static string Name(RoiStatus s) => s switch { RoiStatus.Pass => "pass", RoiStatus.Fail => "fail", _ => "error" };
 
     /// <summary>The status a results line names, or null for a name that is none.</summary>
@@ -164,12 +171,14 @@ public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
         "pass" => RoiStatus.Pass, "fail" => RoiStatus.Fail, "error" => RoiStatus.Error, _ => null,
     };
 
+    /// <inheritdoc />
     public override ValueTask FlushAsync(CancellationToken ct)
     {
         Close();
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc />
     public override ValueTask StopAsync()
     {
         Close();

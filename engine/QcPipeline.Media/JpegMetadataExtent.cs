@@ -2,6 +2,8 @@ namespace QcPipeline.Media;
 
 /// <summary>What reading a header cost and found.</summary>
 /// <param name="Bytes">A header-only JPEG (SOI, the kept segments, EOI when complete); for anything else, its first bytes.</param>
+/// <param name="IsJpeg">The file starts as a JPEG (so <paramref name="Bytes"/> is its header-only JPEG).</param>
+/// <param name="IsWhole"><paramref name="Bytes"/> is the entire file (never for a JPEG, whose image data is left out).</param>
 /// <param name="Extent">How far into the file the walk needed bytes (to size the next file's first read).</param>
 /// <param name="Requests">Reads made (the first one included).</param>
 /// <param name="BytesRead">Bytes asked for in all.</param>

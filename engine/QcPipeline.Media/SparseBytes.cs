@@ -8,6 +8,7 @@ public sealed class SparseBytes
     // Disjoint, non-touching pieces, by start.
     private readonly SortedList<long, byte[]> _pieces = [];
 
+    /// <summary>Records <paramref name="data"/> read at <paramref name="offset"/>; where it overlaps bytes read before, those are kept.</summary>
     public void Add(long offset, byte[] data)
     {
         if (data.Length == 0) return;
@@ -40,6 +41,7 @@ public sealed class SparseBytes
         return i < 0 ? offset : Math.Max(offset, _pieces.Keys[i] + _pieces.Values[i].Length);
     }
 
+    /// <summary>Whether every byte of [offset, offset+count) has been read.</summary>
     public bool Covers(long offset, int count) => count <= 0 || CoveredEnd(offset) >= offset + count;
 
     /// <summary>The bytes at [offset, offset+count), if they were all read.</summary>

@@ -7,7 +7,7 @@ namespace QcPipeline.Sftp;
 
 /// <summary>
 /// A connection as the stages use it: the settings SSH.NET needs, with the demo server started (once per run,
-/// shared by every stage naming the connection) when host is "demo". Once a connection to the server has worked,
+/// shared by every stage naming the connection) when host is "demo" (see <see cref="SftpSandboxes"/>). Once a connection to the server has worked,
 /// a server that goes away (no connection to it works any more) is waited for: new connections are tried with a
 /// short backoff (100 ms doubling to 1 s) for up to reconnect_timeout, so an outage of T seconds costs the run
 /// about T, not its items. A server that refuses a connection while others work is at its limit (MaxStartups):
@@ -17,7 +17,7 @@ public sealed class SftpEndpoint : IDisposable
 {
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(1);
 
-    private readonly SshdSandbox? _demo;
+    private readonly ISftpSandbox? _demo;
     private readonly TimeSpan _reconnectTimeout;
     private readonly object _gate = new();
     private bool _everConnected;
@@ -26,11 +26,12 @@ public sealed class SftpEndpoint : IDisposable
     private readonly List<SftpConnection> _live = [];
     private SftpConnection? _offered, _handedOver;
 
-    private SftpEndpoint(SftpConnectionSettings settings, string origin, SshdSandbox? demo, TimeSpan reconnectTimeout)
+    private SftpEndpoint(SftpConnectionSettings settings, string origin, ISftpSandbox? demo, TimeSpan reconnectTimeout)
     {
         Settings = settings; Origin = origin; _demo = demo; _reconnectTimeout = reconnectTimeout;
     }
 
+    /// <summary>What every connection to this endpoint is opened with.</summary>
     public SftpConnectionSettings Settings { get; }
 
     /// <summary>sftp://user@host:port, naming where items came from.</summary>
@@ -39,10 +40,7 @@ public sealed class SftpEndpoint : IDisposable
     /// <summary>Connections opened so far (by every stage using this endpoint).</summary>
     public int ConnectionsOpened => Volatile.Read(ref _opened);
 
-    /// <summary>Fills the demo server's folder. The CLI's catalogue sets it (the site-scan family generates a
-    /// survey site); without it the demo serves an empty folder.</summary>
-    public static Action<string>? DemoContent { get; set; }
-
+    /// <summary>The run's one endpoint for <paramref name="options"/> (the same options object gets the same endpoint), created on first use.</summary>
     public static Task<SftpEndpoint> ForAsync(SftpConnectionOptions options, StageContext context, CancellationToken ct) =>
         context.Services.GetOrCreateAsync($"sftp-endpoint-{RuntimeHelpers.GetHashCode(options)}", _ => Task.FromResult(Create(options, context)), ct);
 
@@ -51,15 +49,8 @@ public sealed class SftpEndpoint : IDisposable
         var keepAlive = o.Keepalive > TimeSpan.Zero ? o.Keepalive : TimeSpan.Zero;
         if (o.IsDemo)
         {
-            // One folder per user, regenerated in place (unchanged files keep their times), and a fixed origin:
-            // so a second demo run finds its photos in the cache, as a second run of a real site would.
-            var content = Path.Combine(Path.GetTempPath(), $"qcpipeline-demo-site-{Environment.UserName}");
-            Directory.CreateDirectory(content);
-            File.SetUnixFileMode(content, (UnixFileMode)0b111_101_101);
-            DemoContent?.Invoke(content);
-            var sandbox = new SshdSandbox(content);
-            context.Warn($"host: demo — serving a generated demo site from a sandboxed sshd on 127.0.0.1:{sandbox.Port}");
-            return new SftpEndpoint(sandbox.Settings() with { KeepAlive = keepAlive }, "sftp://demo", sandbox, o.ReconnectTimeout);
+            var sandbox = SftpSandboxes.StartDemo(context.Warn);
+            return new SftpEndpoint(sandbox.Settings with { KeepAlive = keepAlive }, sandbox.Origin, sandbox, o.ReconnectTimeout);
         }
         var user = o.User.Length > 0 ? o.User : Environment.UserName;
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
@@ -153,6 +144,7 @@ public sealed class SftpEndpoint : IDisposable
         }
     }
 
+    /// <summary>Closes the connection handed over between stages and stops the demo server, if any.</summary>
     public void Dispose()
     {
         lock (_gate) _handedOver?.Dispose();

@@ -15,6 +15,7 @@ public enum FetchMode
     Full,
 }
 
+/// <summary>Options of sftp.fetch: the connection, what to fetch of each file, and how many requests go at once.</summary>
 public sealed class SftpFetchOptions : IAutoWorkers, ISharedResources
 {
     /// <summary>auto: at most four connections (see SftpFetchStage.AutoPoolSize for how many open).</summary>
@@ -29,21 +30,27 @@ public sealed class SftpFetchOptions : IAutoWorkers, ISharedResources
     /// <summary>Files in flight on one connection: 32 headers, or 4 whole files.</summary>
     public int ItemsPerResource => RequestsPerConnection > 0 ? RequestsPerConnection : Mode == FetchMode.Header ? HeadersPerConnection : DownloadsPerConnection;
 
+    /// <summary>The connection to fetch from (a name under connections:).</summary>
     [Option("The connection to fetch from (a name under connections:).", Required = true)]
     public SftpConnectionOptions Connection { get; init; } = new();
 
+    /// <summary>header: only the bytes metadata parsing needs; full: download whole files to download_dir.</summary>
     [Option("header: only the bytes metadata parsing needs; full: download whole files to download_dir.")]
     public FetchMode Mode { get; init; } = FetchMode.Header;
 
+    /// <summary>Files each connection has in flight at once (one SFTP connection answers many requests at a time). 0: 32 in header mode, 4 in full mode.</summary>
     [Option("Files each connection has in flight at once (one SFTP connection answers many requests at a time). 0: 32 in header mode, 4 in full mode.", Min = 0, Max = 256)]
     public int RequestsPerConnection { get; init; }
 
+    /// <summary>Header mode: bytes asked for in a file's first request. 0: learnt from the files read so far (photos of one camera share a header length), starting at 16 KiB.</summary>
     [Option("Header mode: bytes asked for in a file's first request. 0: learnt from the files read so far (photos of one camera share a header length), starting at 16 KiB.", Min = 0, Max = 16 * 1024 * 1024)]
     public int HeaderBytes { get; init; }
 
+    /// <summary>Header mode: the most bytes read of one file, however long its header (protects against corrupt lengths).</summary>
     [Option("Header mode: the most bytes read of one file, however long its header (protects against corrupt lengths).", Min = 4096)]
     public int MaxHeaderBytes { get; init; } = 2 * 1024 * 1024;
 
+    /// <summary>Full mode: where files are downloaded (their remote folders are kept below it; nothing is written through a symbolic link there). Default: files/ in the output folder.</summary>
     [Option("Full mode: where files are downloaded (their remote folders are kept below it; nothing is written through a symbolic link there). Default: files/ in the output folder.", IsPath = true)]
     public string DownloadDir { get; init; } = "";
 }
@@ -79,8 +86,10 @@ public sealed class SftpFetchStage : PooledTransformStage<FileItem, FileContent,
     public static int AutoPoolSize(long files) =>
         files <= OneConnectionFiles ? 1 : (int)Math.Min(MaxAutoConnections, Math.Max(MinAutoConnections, files / FilesPerAutoConnection));
 
+    /// <inheritdoc />
     public override int PoolTarget(long itemsSeen, bool inputComplete, int max) => Math.Min(max, AutoPoolSize(itemsSeen));
 
+    /// <inheritdoc />
     public override async ValueTask StartAsync(CancellationToken ct)
     {
         _endpoint = await SftpEndpoint.ForAsync(Options.Connection, Context, ct).ConfigureAwait(false);
@@ -90,18 +99,24 @@ public sealed class SftpFetchStage : PooledTransformStage<FileItem, FileContent,
     }
 
     // The first worker shares the listing's connection when there is one (it is open already); the others open their own.
+    /// <inheritdoc />
     public override async ValueTask<SftpConnection> OpenAsync(int worker, CancellationToken ct) =>
         _endpoint!.TakeOffered() ?? await _endpoint.ConnectAsync(ct).ConfigureAwait(false);
 
+    /// <inheritdoc />
     public override bool IsTransient(Exception error) => error is SshException { IsTransient: true } or IOException or TimeoutException;
 
+    /// <inheritdoc />
     public override bool IsBroken(SftpConnection resource, Exception error) => error is SshException { ConnectionBroken: true } || !resource.IsConnected;
 
     // SSH.NET sends the keepalives itself (keepalive: on the connection).
+    /// <inheritdoc />
     public override TimeSpan KeepAliveInterval => TimeSpan.Zero;
 
+    /// <inheritdoc />
     public override void Abort(SftpConnection resource) => resource.Abort();
 
+    /// <inheritdoc />
     public override ValueTask<FileContent> ProcessAsync(FileItem item, SftpConnection client, ItemContext context) =>
         new(Options.Mode == FetchMode.Header ? FetchHeaderAsync(item, client, context) : DownloadAsync(item, client, context));
 

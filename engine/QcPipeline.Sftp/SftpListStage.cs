@@ -4,26 +4,34 @@ using QcPipeline.Ssh;
 
 namespace QcPipeline.Sftp;
 
+/// <summary>Options of sftp.list: the connection, the folder, and which files to take.</summary>
 public sealed class SftpListOptions
 {
+    /// <summary>The connection to list (a name under connections:).</summary>
     [Option("The connection to list (a name under connections:).", Required = true)]
     public SftpConnectionOptions Connection { get; init; } = new();
 
+    /// <summary>The folder to list; relative paths start at the login folder.</summary>
     [Option("The folder to list; relative paths start at the login folder.")]
     public string Root { get; init; } = ".";
 
+    /// <summary>List subfolders too.</summary>
     [Option("List subfolders too.")]
     public bool Recursive { get; init; } = true;
 
+    /// <summary>Globs of files to take, relative to root (e.g. **/*.jpg). Default: every file.</summary>
     [Option("Globs of files to take, relative to root (e.g. **/*.jpg). Default: every file.")]
     public string[] Include { get; init; } = [];
 
+    /// <summary>Globs of files to leave out, relative to root.</summary>
     [Option("Globs of files to leave out, relative to root.")]
     public string[] Exclude { get; init; } = [];
 
+    /// <summary>Folders listed at the same time, all on one connection (each folder costs a few round trips; a site has many).</summary>
     [Option("Folders listed at the same time, all on one connection (each folder costs a few round trips; a site has many).", Min = 1, Max = 256)]
     public int FoldersInFlight { get; init; } = 16;
 
+    /// <summary>Follow symbolic links to folders that lie inside root (loops are detected). Links to files, and links out of root, are never followed.</summary>
     [Option("Follow symbolic links to folders that lie inside root (loops are detected). Links to files, and links out of root, are never followed.")]
     public bool FollowSymlinks { get; init; }
 }
@@ -48,6 +56,7 @@ public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
 
     private sealed record Listing(Folder Folder, List<FileItem> Files, List<Folder> Subfolders, int LinksNotFollowed, string? Error);
 
+    /// <inheritdoc />
     public override async IAsyncEnumerable<FileItem> ReadAsync(SourceContext context)
     {
         var ct = context.CancellationToken;

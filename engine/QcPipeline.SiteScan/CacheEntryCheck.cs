@@ -9,7 +9,7 @@ namespace QcPipeline.SiteScan;
 /// range, not 0,0). A cache file is only ever written by us, but it lives in the user's home and may have been
 /// edited, damaged or written by an older version: nothing in it is trusted unchecked.
 /// </summary>
-public static class CacheEntryCheck
+internal static class CacheEntryCheck
 {
     /// <summary>Null when the reading is acceptable, else why not.</summary>
     public static string? Problem(GpsReading? r)

@@ -1,7 +1,7 @@
 namespace QcPipeline.SiteScan;
 
 /// <summary>A camera sensor's size in millimetres (width along the image's long side).</summary>
-public sealed record SensorSize(double WidthMm, double HeightMm);
+internal sealed record SensorSize(double WidthMm, double HeightMm);
 
 /// <summary>
 /// What a photo's camera is: its sensor size (for ground sample distance and footprints) and whether it is a
@@ -9,7 +9,7 @@ public sealed record SensorSize(double WidthMm, double HeightMm);
 /// their EXIF model and the published format of their sensor; others are sized from FocalPlaneXResolution, or
 /// else from the 35 mm equivalent focal length.
 /// </summary>
-public static class CameraModels
+internal static class CameraModels
 {
     private static readonly SensorSize Inch1 = new(13.2, 8.8), Inch1Over23 = new(6.17, 4.55), Inch1Over2 = new(6.4, 4.8),
         Inch1Over13 = new(9.6, 7.2), FourThirds = new(17.3, 13.0), ApsC = new(23.5, 15.7), FullFrame = new(35.9, 24.0);

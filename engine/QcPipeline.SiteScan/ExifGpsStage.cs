@@ -5,14 +5,18 @@ using QcPipeline.Media;
 
 namespace QcPipeline.SiteScan;
 
+/// <summary>Options of gps.exif: the reading cache and the most header bytes read of a file given by path.</summary>
 public sealed class ExifGpsOptions
 {
+    /// <summary>Remember each photo's reading between runs (keyed by host, path, size and modification time), so a second run of the same site fetches nothing. --no-cache turns it off for one run.</summary>
     [Option("Remember each photo's reading between runs (keyed by host, path, size and modification time), so a second run of the same site fetches nothing. --no-cache turns it off for one run.")]
     public bool Cache { get; init; } = true;
 
+    /// <summary>Where the cache is kept. Default: $XDG_CACHE_HOME/qcpipeline, else ~/.cache/qcpipeline.</summary>
     [Option("Where the cache is kept. Default: $XDG_CACHE_HOME/qcpipeline, else ~/.cache/qcpipeline.", IsPath = true)]
     public string CacheDir { get; init; } = "";
 
+    /// <summary>For files given by path (full fetch or files.read mode: full): the most header bytes read of one file.</summary>
     [Option("For files given by path (full fetch or files.read mode: full): the most header bytes read of one file.", Min = 4096)]
     public int MaxHeaderBytes { get; init; } = 2 * 1024 * 1024;
 }
@@ -34,6 +38,7 @@ public sealed class ExifGpsStage : TransformStage<FileContent, GpsPoint, ExifGps
 
     private PhotoCache? _cache;
 
+    /// <inheritdoc />
     public override ValueTask StartAsync(CancellationToken ct)
     {
         if (Options.Cache && !Context.CacheDisabled)
@@ -41,6 +46,7 @@ public sealed class ExifGpsStage : TransformStage<FileContent, GpsPoint, ExifGps
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc />
     public override ValueTask StopAsync()
     {
         _cache?.Save();
@@ -50,8 +56,10 @@ public sealed class ExifGpsStage : TransformStage<FileContent, GpsPoint, ExifGps
     }
 
     // Parsing is quick and deterministic: a bad file stays bad, so only I/O on a downloaded file is retried.
+    /// <inheritdoc />
     public override bool IsTransient(Exception error) => error is IOException and not FileNotFoundException and not DirectoryNotFoundException;
 
+    /// <inheritdoc />
     public override ValueTask<GpsPoint> ProcessAsync(FileContent item, ItemContext context)
     {
         var reading = GpsReader.Read(item, Options.MaxHeaderBytes);
@@ -60,6 +68,7 @@ public sealed class ExifGpsStage : TransformStage<FileContent, GpsPoint, ExifGps
         return ValueTask.FromResult(GpsPoint.From(item, reading));
     }
 
+    /// <inheritdoc />
     public bool TryGet(IItem source, [NotNullWhen(true)] out IItem? result)
     {
         result = null;
@@ -69,6 +78,7 @@ public sealed class ExifGpsStage : TransformStage<FileContent, GpsPoint, ExifGps
         return true;
     }
 
+    /// <inheritdoc />
     public void Put(IItem source, IItem result)
     {
         if (_cache is not null && source is FileItem f && result is GpsPoint p) _cache.Put(f.Origin, f.Path, f.Size, f.Modified, p.Gps);

@@ -18,17 +18,20 @@ namespace QcPipeline.SiteScan;
 [Stage("gps.aggregate", "Flight QC and the site scan's outputs: flags each photo (no_position, invalid_position, far_from_site, duplicate, not_nadir, no_gimbal, altitude_off, motion_blur_risk, rtk_not_fixed, mixed_camera), finds each folder's flight lines, gaps and overlap, gives each folder a verdict; writes points.csv, points.geojson, summary.json and its report.html sections.")]
 public sealed class GpsAggregateStage : SinkStage<GpsPoint, GpsAggregateOptions>, IReportContributor
 {
+    /// <summary>The first line of points.csv.</summary>
     public static readonly string CsvHeader = string.Join(',', PointsWriter.Columns);
 
     private SiteAnalysis? _site;
     private IReadOnlyList<ReportSection> _sections = [];
 
+    /// <inheritdoc />
     public override ValueTask StartAsync(CancellationToken ct)
     {
         _site = new SiteAnalysis(Context.OutputDirectory);
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc />
     public override ValueTask ConsumeAsync(Outcome<GpsPoint> item, ItemContext context)
     {
         var (folder, file, reading) = ToRow(item);
@@ -52,6 +55,7 @@ public sealed class GpsAggregateStage : SinkStage<GpsPoint, GpsAggregateOptions>
         return slash < 0 ? (".", key) : (slash == 0 ? "/" : key[..slash], key[(slash + 1)..]);
     }
 
+    /// <inheritdoc />
     public override ValueTask FlushAsync(CancellationToken ct)
     {
         var site = _site!;
@@ -82,11 +86,13 @@ public sealed class GpsAggregateStage : SinkStage<GpsPoint, GpsAggregateOptions>
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc />
     public override ValueTask StopAsync()
     {
         _site?.Dispose();
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc />
     public IReadOnlyList<ReportSection> ReportSections() => _sections;
 }

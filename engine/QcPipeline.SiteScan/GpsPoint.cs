@@ -18,6 +18,7 @@ public enum GpsStatus
     Error,
 }
 
+/// <summary>The names of <see cref="GpsStatus"/> values as the outputs write them.</summary>
 public static class GpsStatusNames
 {
     /// <summary>The name written in points.csv and summary.json.</summary>
@@ -33,6 +34,7 @@ public static class GpsStatusNames
 /// <summary>Why a recorded position is not usable.</summary>
 public enum PositionIssue
 {
+    /// <summary>Nothing wrong with the position.</summary>
     None,
     /// <summary>No coordinates at all (or unreadable ones).</summary>
     Missing,
@@ -50,12 +52,15 @@ public enum PositionIssue
 /// altitudes metres; null where the image does not record the value (never a made-up 0).</summary>
 public sealed record GpsReading
 {
+    /// <summary>What the reading amounts to: ok, no_gps, suspect or error.</summary>
     public GpsStatus Status { get; init; }
 
     /// <summary>Why the status is not ok (one line).</summary>
     public string? Reason { get; init; }
 
+    /// <summary>Signed decimal degrees, north positive.</summary>
     public double? Latitude { get; init; }
+    /// <summary>Signed decimal degrees, east positive.</summary>
     public double? Longitude { get; init; }
 
     /// <summary>GPS altitude above (negative: below) sea level.</summary>
@@ -74,31 +79,47 @@ public sealed record GpsReading
     public PositionIssue PositionIssue { get; init; }
 
     // The camera (EXIF IFD0 and sub-IFD).
+    /// <summary>Camera maker (EXIF Make).</summary>
     public string? Make { get; init; }
+    /// <summary>Camera model (EXIF Model).</summary>
     public string? Model { get; init; }
+    /// <summary>Exposure time in seconds.</summary>
     public double? ExposureTimeS { get; init; }
+    /// <summary>ISO sensitivity.</summary>
     public double? Iso { get; init; }
+    /// <summary>Focal length in millimetres.</summary>
     public double? FocalLengthMm { get; init; }
+    /// <summary>Focal length for a 35 mm frame, in millimetres.</summary>
     public double? FocalLength35mm { get; init; }
     /// <summary>Pixels per millimetre on the sensor (FocalPlaneXResolution in its unit), where recorded.</summary>
     public double? FocalPlanePxPerMm { get; init; }
+    /// <summary>Image width in pixels as EXIF records it.</summary>
     public int? ImageWidth { get; init; }
+    /// <summary>Image height in pixels as EXIF records it.</summary>
     public int? ImageHeight { get; init; }
 
     // The drone (DJI XMP drone-dji:).
     /// <summary>DJI: height above sea level as the drone computed it (XMP AbsoluteAltitude; often offset from GPSAltitude).</summary>
     public double? AbsoluteAltitudeM { get; init; }
+    /// <summary>DJI: gimbal pitch in degrees (-90 looks straight down).</summary>
     public double? GimbalPitchDeg { get; init; }
+    /// <summary>DJI: gimbal yaw in degrees.</summary>
     public double? GimbalYawDeg { get; init; }
+    /// <summary>DJI: the drone's heading in degrees.</summary>
     public double? FlightYawDeg { get; init; }
     /// <summary>DJI: velocity north, east and down in m/s (FlightXSpeed, FlightYSpeed, FlightZSpeed).</summary>
     public double? FlightXSpeed { get; init; }
+    /// <summary>DJI: velocity east in m/s (see <see cref="FlightXSpeed"/>).</summary>
     public double? FlightYSpeed { get; init; }
+    /// <summary>DJI: velocity down in m/s (see <see cref="FlightXSpeed"/>).</summary>
     public double? FlightZSpeed { get; init; }
     /// <summary>DJI RTK models: the fix type (50 = fixed, 34 = float, 16 = single point, 0 = none).</summary>
     public int? RtkFlag { get; init; }
+    /// <summary>DJI RTK models: standard deviation of the longitude, in metres.</summary>
     public double? RtkStdLonM { get; init; }
+    /// <summary>DJI RTK models: standard deviation of the latitude, in metres.</summary>
     public double? RtkStdLatM { get; init; }
+    /// <summary>DJI RTK models: standard deviation of the height, in metres.</summary>
     public double? RtkStdHgtM { get; init; }
 
     /// <summary>A 64-bit hash of the photo's EXIF and XMP segments: the same value means the same capture
@@ -129,8 +150,10 @@ public sealed record GpsReading
 public sealed record GpsPoint(string Origin, string Path, string Folder, string Name, long Size, DateTimeOffset Modified, GpsReading Gps)
     : IItem
 {
+    /// <inheritdoc />
     public string Key => Path;
 
+    /// <summary>The point of <paramref name="file"/> with its reading.</summary>
     public static GpsPoint From(FileItem file, GpsReading gps) =>
         new(file.Origin, file.Path, file.Folder, file.Name, file.Size, file.Modified, gps);
 }

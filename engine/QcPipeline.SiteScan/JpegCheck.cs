@@ -7,7 +7,7 @@ namespace QcPipeline.SiteScan;
 /// JPEG at all, a corrupt marker, truncated) before a metadata parser is asked; MetadataExtractor would
 /// otherwise often give up silently or with a message that names no place in the file.
 /// </summary>
-public static class JpegCheck
+internal static class JpegCheck
 {
     /// <summary>Null when the bytes are a JPEG whose segments are intact up to the image data (or a header-only
     /// JPEG, which ends with EOI there); else why not. With <paramref name="fileSize"/> larger than the bytes, they

@@ -16,7 +16,7 @@ namespace QcPipeline.SiteScan;
 /// atomic rename, so a crash leaves the previous file whole. Every entry read back is checked
 /// (<see cref="CacheEntryCheck"/>): one out of range or unreadable is ignored, with a warning, and the photo read again.
 /// </summary>
-public sealed class PhotoCache : IDisposable
+internal sealed class PhotoCache : IDisposable
 {
     /// <summary>Bump when the reading of a photo changes meaning, so older entries are not reused.</summary>
     public const int Format = 2;

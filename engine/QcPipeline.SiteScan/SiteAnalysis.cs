@@ -8,11 +8,16 @@ namespace QcPipeline.SiteScan;
 /// name) and its flight QC.</summary>
 public sealed class SiteFolder(string name, int number)
 {
+    /// <summary>The folder's path, as the items name it.</summary>
     public string Name { get; } = name;
+    /// <summary>Its number, in the order folders were first seen.</summary>
     public int Number { get; } = number;
     internal List<long> Facts { get; } = [];
+    /// <summary>Photos recorded in it.</summary>
     public int Count => Facts.Count;
+    /// <summary>Its photos' facts, sorted by file name, while it is analysed.</summary>
     public List<PhotoFacts> Photos { get; internal set; } = [];
+    /// <summary>Its flight QC, once analysed.</summary>
     public FolderFlight Flight { get; internal set; } = null!;
 }
 
@@ -28,16 +33,21 @@ public sealed class SiteAnalysis(string workDirectory) : IDisposable
     private readonly List<SiteFolder> _numbered = [];
     private readonly FactsStore _facts = new(workDirectory);
 
-    public RowStore Rows { get; } = new(workDirectory);
+    internal RowStore Rows { get; } = new(workDirectory);
+    /// <summary>Where the row and facts stores keep their files.</summary>
     public string WorkDirectory { get; } = workDirectory;
-    public CameraTable Cameras { get; } = new();
+    internal CameraTable Cameras { get; } = new();
 
     /// <summary>The folders in ordinal order of their names, with their photos, after <see cref="Finish"/>.</summary>
     public IReadOnlyList<SiteFolder> Folders { get; private set; } = [];
+    /// <summary>The site's verdict, once analysed.</summary>
     public FolderVerdict SiteVerdict { get; private set; } = new(Verdicts.Ok, []);
+    /// <summary>Photos added.</summary>
     public int Count { get; private set; }
+    /// <summary>Folders seen.</summary>
     public int FolderCount => _byName.Count;
 
+    /// <summary>Records one photo's reading under <paramref name="folder"/>.</summary>
     public void Add(string folder, string file, GpsReading reading)
     {
         if (!_byName.TryGetValue(folder, out var f))
@@ -93,6 +103,7 @@ public sealed class SiteAnalysis(string workDirectory) : IDisposable
             }
     }
 
+    /// <summary>Closes the row and facts stores.</summary>
     public void Dispose()
     {
         Rows.Dispose();

@@ -3,7 +3,7 @@ using QcPipeline.Core.Stages;
 namespace QcPipeline.SiteScan;
 
 /// <summary>Stages of a site scan: read each photo's GPS (gps.exif), then aggregate per folder and site (gps.aggregate).
-/// Generation/ holds the JPEG writer and site generator used by the demo, the tests and the benchmarks.</summary>
+/// Generated survey sites (for the demo, the tests and the benchmarks) live in QcPipeline.Demo.</summary>
 public static class SiteScanFamily
 {
     /// <summary>Registers gps.exif and gps.aggregate.</summary>

@@ -2,15 +2,16 @@ using QcPipeline.SiteScan.Flight;
 
 namespace QcPipeline.SiteScan;
 
-public sealed record BoundingBox(double MinLat, double MinLon, double MaxLat, double MaxLon);
+internal sealed record BoundingBox(double MinLat, double MinLon, double MaxLat, double MaxLon);
+/// <summary>A position in signed decimal degrees (WGS 84).</summary>
 public sealed record LatLon(double Lat, double Lon);
-public sealed record Range(double Min, double Max, double Mean);
-public sealed record TimeSpanInfo(string First, string Last, double Seconds);
-public sealed record DuplicateEntry(string File, string DuplicateOf);
-public sealed record FarEntry(string File, double DistanceM, double LimitM);
+internal sealed record Range(double Min, double Max, double Mean);
+internal sealed record TimeSpanInfo(string First, string Last, double Seconds);
+internal sealed record DuplicateEntry(string File, string DuplicateOf);
+internal sealed record FarEntry(string File, double DistanceM, double LimitM);
 
 /// <summary>The statistics of a folder or of the whole site.</summary>
-public sealed record GroupSummary(
+internal sealed record GroupSummary(
     int Images,
     IReadOnlyDictionary<string, int> ByStatus,
     BoundingBox? Bbox,
@@ -27,7 +28,7 @@ public sealed record GroupSummary(
 /// The arithmetic of a site scan's summary. Positions count only when their status is ok (suspect ones are kept
 /// in points.csv as recorded, never in a statistic). Distances are great-circle (haversine, mean Earth radius).
 /// </summary>
-public static class SiteSummary
+internal static class SiteSummary
 {
     public const double EarthRadiusM = 6_371_008.8;
 

@@ -7,7 +7,7 @@ namespace QcPipeline.SiteScan;
 /// counts, bounding box, spherical centroid, component-wise median, time span, altitude ranges, track length,
 /// duplicates and photos far from the site. Only the median keeps a value per photo (two doubles).
 /// </summary>
-public sealed class SummaryTotals(Func<long, GpsReading> row, bool qualifyNames, int expected = 0)
+internal sealed class SummaryTotals(Func<long, GpsReading> row, bool qualifyNames, int expected = 0)
 {
     private readonly Dictionary<string, int> _byStatus = Enum.GetValues<GpsStatus>().ToDictionary(s => s.Name(), _ => 0);
     private readonly List<double> _lats = new(expected), _lons = new(expected);

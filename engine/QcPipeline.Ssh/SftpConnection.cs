@@ -45,6 +45,7 @@ public sealed class SftpConnection : IDisposable
         client.ErrorOccurred += (_, _) => _broken = true;
     }
 
+    /// <summary>What it was opened with (secrets included; never printed).</summary>
     public SftpConnectionSettings Settings { get; }
 
     /// <summary>The server's host key as verified, SHA256:… .</summary>
@@ -275,6 +276,7 @@ public sealed class SftpConnection : IDisposable
         finally { Interlocked.Decrement(ref _inFlight); }
     }
 
+    /// <summary>Closes the connection once its last user has disposed it (at once if it is broken).</summary>
     public void Dispose()
     {
         if (_disposed || (Interlocked.Decrement(ref _users) > 0 && !_broken)) return;
@@ -297,6 +299,7 @@ public sealed class RemoteFile : IDisposable
 
     internal RemoteFile(SftpConnection connection, SftpFileStream stream, string path) { _connection = connection; _stream = stream; Path = path; }
 
+    /// <summary>The remote path, for messages.</summary>
     public string Path { get; }
 
     /// <summary>Up to <paramref name="count"/> bytes at <paramref name="offset"/> (fewer at the end of the file).</summary>
@@ -328,6 +331,7 @@ public sealed class RemoteFile : IDisposable
         return read == count ? buffer : buffer[..read];
     }
 
+    /// <summary>Closes the remote handle without waiting for the server's answer.</summary>
     public void Dispose()
     {
         if (_closed) return;

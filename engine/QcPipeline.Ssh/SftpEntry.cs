@@ -2,7 +2,18 @@ using Renci.SshNet.Sftp;
 
 namespace QcPipeline.Ssh;
 
-public enum SftpEntryKind { File, Directory, Symlink, Other }
+/// <summary>What a directory entry is.</summary>
+public enum SftpEntryKind
+{
+    /// <summary>A regular file.</summary>
+    File,
+    /// <summary>A directory.</summary>
+    Directory,
+    /// <summary>A symbolic link (as listed; not followed).</summary>
+    Symlink,
+    /// <summary>Anything else (a device, a socket, a pipe).</summary>
+    Other,
+}
 
 /// <summary>A directory entry or the result of a stat.</summary>
 public readonly record struct SftpEntry(string Name, SftpEntryKind Kind, long Size, DateTimeOffset Modified)

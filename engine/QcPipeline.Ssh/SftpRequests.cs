@@ -36,7 +36,7 @@ internal sealed class SftpRequests
     /// <summary>SSH_FXP_OPEN for reading; the handle.</summary>
     public Task<byte[]> OpenAsync(string path, CancellationToken ct) => Bound!.Open(_session, path, ct);
 
-    /// <summary>SSH_FXP_READ of up to <paramref name="count"/> bytes at <paramref name="offset"/>, copied into
+    /// <summary>SSH_FXP_READ of up to <paramref name="into"/>'s length in bytes at <paramref name="offset"/>, copied into
     /// <paramref name="into"/>; 0 at the end of the file. A server may send fewer bytes than asked.</summary>
     public async Task<int> ReadAsync(byte[] handle, long offset, Memory<byte> into, CancellationToken ct)
     {

@@ -18,12 +18,14 @@ public static class RunReportWriter
     /// <summary>Failures listed in full; beyond this the report says how many more there are.</summary>
     public const int MaxFailureRows = 5000;
 
+    /// <summary>Renders the report and writes it to <paramref name="path"/> atomically (a reader never sees half a page).</summary>
     public static void Write(string path, RunResult result, IReadOnlyList<ReportSection> sections)
     {
         var html = Render(result, sections);
         Core.Outputs.AtomicFile.WriteAllText(path, html);
     }
 
+    /// <summary>The whole page as one HTML string, the job's <paramref name="sections"/> first.</summary>
     public static string Render(RunResult result, IReadOnlyList<ReportSection> sections)
     {
         sections = ReportPage.Unique(sections);

@@ -35,6 +35,7 @@ public sealed class TelemetrySession : IDisposable
     /// <summary>"grpc" or "http/protobuf", after the job and the OTEL_* variables are applied.</summary>
     public string Protocol { get; }
 
+    /// <summary>service.name on every span and metric (the job's setting, else OTEL_SERVICE_NAME, else "qcpipeline").</summary>
     public string ServiceName { get; }
 
     private TelemetrySession(TelemetryOptions options, string jobName, Action<string> warn, Func<string, string?> env, IReadOnlyList<string> sources)
@@ -144,6 +145,7 @@ public sealed class TelemetrySession : IDisposable
         }
     }
 
+    /// <summary>Flushes what is pending, then stops the exporters.</summary>
     public void Dispose()
     {
         if (_disposed) return;

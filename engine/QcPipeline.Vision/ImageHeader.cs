@@ -4,7 +4,23 @@ using System.Text;
 namespace QcPipeline.Vision;
 
 /// <summary>The container formats whose size <see cref="ImageHeader"/> reads.</summary>
-public enum ImageFormat { Jpeg, Png, Bmp, Gif, WebP, Tiff, Pnm }
+public enum ImageFormat
+{
+    /// <summary>JPEG (SOF marker).</summary>
+    Jpeg,
+    /// <summary>PNG (IHDR chunk).</summary>
+    Png,
+    /// <summary>Windows bitmap (BITMAPINFOHEADER or the older core header).</summary>
+    Bmp,
+    /// <summary>GIF87a or GIF89a (logical screen).</summary>
+    Gif,
+    /// <summary>WebP in a RIFF container (VP8, VP8L or VP8X).</summary>
+    WebP,
+    /// <summary>TIFF, either byte order (first IFD).</summary>
+    Tiff,
+    /// <summary>Netpbm P1 to P6.</summary>
+    Pnm,
+}
 
 /// <summary>
 /// An image's format and size read from its first bytes, before any decoder sees it: a 900-megapixel PNG of

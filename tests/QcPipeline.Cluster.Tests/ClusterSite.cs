@@ -1,9 +1,8 @@
 using QcPipeline.Cli;
 using QcPipeline.Cluster.TestWorker;
-using QcPipeline.Core.Graph;
-using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo;
+using QcPipeline.Demo.Generation;
 using QcPipeline.Ssh;
 
 namespace QcPipeline.Cluster.Tests;
@@ -21,25 +20,19 @@ public sealed class ClusterSite : IDisposable
     public ClusterSite()
     {
         Nats = new NatsServerProcess();
-        Content = Directory.CreateTempSubdirectory("qc-cluster-site-").FullName;
-        File.SetUnixFileMode(Content, (UnixFileMode)0b111_101_101);
-        Photos = SiteGenerator.Demo(Content).Count;
-        Server = new SshdSandbox(Content);
-        Output = Directory.CreateTempSubdirectory("qc-cluster-out-").FullName;
+        Sshd = new SshdSite(content => Photos = SiteGenerator.Demo(content).Count, prefix: "qc-cluster-site-");
+        Output = TestRun.TempDir("qc-cluster-out-");
     }
 
     public NatsServerProcess Nats { get; }
-    public SshdSandbox Server { get; }
-    public string Content { get; }
+    public SshdSite Sshd { get; }
+    public SshdSandbox Server => Sshd.Server;
+    public string Content => Sshd.Content;
     public string Output { get; }
-    public int Photos { get; }
+    public int Photos { get; private set; }
 
     /// <summary>The environment site-scan.yaml reads its server from.</summary>
-    public Dictionary<string, string> SiteEnvironment => new()
-    {
-        ["SFTP_HOST"] = "127.0.0.1", ["SFTP_PORT"] = Server.Port.ToString(), ["SFTP_USER"] = Server.User,
-        ["SFTP_KEY"] = Server.ClientKeyPath, ["SFTP_KNOWN_HOSTS"] = Server.KnownHostsPath,
-    };
+    public Dictionary<string, string> SiteEnvironment => Sshd.Environment;
 
     /// <summary>A site scan whose distributed stages are fetch, pace and gps (pace: each item's time on a worker).</summary>
     public string Job(string delay = "100ms", string crashOn = "", string cluster = "", string connection = "") => $"""
@@ -52,13 +45,7 @@ public sealed class ClusterSite : IDisposable
           max_deliver: 2
         {cluster}
         connections:
-          site:
-            type: sftp
-            host: 127.0.0.1
-            port: {Server.Port}
-            user: {Server.User}
-            key: {Server.ClientKeyPath}
-            known_hosts: {Server.KnownHostsPath}
+        {Sshd.ConnectionYaml()}
         {connection}
         stages:
           list:
@@ -93,16 +80,15 @@ public sealed class ClusterSite : IDisposable
     public async Task<(RunResult Result, string Output)> CoordinateAsync(string yaml, Action<PipelineRunner>? during = null, IDictionary<string, string>? env = null)
     {
         var registry = StageCatalog.Create();
-        var definition = new JobLoader(registry, n => env is not null && env.TryGetValue(n, out var v) ? v : Environment.GetEnvironmentVariable(n)).Parse(yaml, Path.Combine(Output, "job.yaml"));
-        var graph = GraphCompiler.Compile(definition);
+        var graph = TestRun.Compile(registry, yaml, Path.Combine(Output, "job.yaml"),
+            n => env is not null && env.TryGetValue(n, out var v) ? v : Environment.GetEnvironmentVariable(n));
         var plan = ClusterPlan.Resolve(graph, registry, Nats.Url)!;
         var output = Path.Combine(Output, Guid.NewGuid().ToString("N")[..8]);
         var runner = new PipelineRunner(graph, output, cacheDisabled: true, new ClusterCoordinator(plan, graph, registry, _ => { }));
         during?.Invoke(runner);
-        var run = runner.RunAsync();
-        if (await Task.WhenAny(run, Task.Delay(TimeSpan.FromMinutes(3))) != run)
-            throw new Xunit.Sdk.XunitException("the distributed run did not end in time; workers said:\n" + string.Join("\n", _workers.Select(w => w.Output)));
-        return (await run, output);
+        var result = await runner.RunGuardedAsync(TimeSpan.FromMinutes(3),
+            hung: () => "workers said:\n" + string.Join("\n", _workers.Select(w => w.Output)));
+        return (result, output);
     }
 
     /// <summary>The photos in points.csv, as folder/file (one row per photo).</summary>
@@ -124,9 +110,8 @@ public sealed class ClusterSite : IDisposable
     public void Dispose()
     {
         foreach (var w in _workers) w.Dispose();
-        Server.Dispose();
+        Sshd.Dispose();
         Nats.Dispose();
-        foreach (var d in new[] { Content, Output })
-            try { Directory.Delete(d, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(Output, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -1,6 +1,5 @@
 using QcPipeline.Core.Jobs;
 using QcPipeline.Telemetry;
-using QcPipeline.Telemetry.Tests;
 
 namespace QcPipeline.Cluster.Tests;
 
@@ -33,7 +32,11 @@ public sealed class TraceTests : IDisposable
         Assert.All(remote, s => Assert.Equal(result.TraceId, s.TraceId));
         Assert.Equal(["t1", "t2"], remote.Select(s => (string)s["qc.cluster.worker"]!).Distinct().Order());
         Assert.All(remote, s => Assert.Equal(Environment.MachineName, s["host.name"]));
-        Assert.Equal(_site.Photos, remote.Count(s => s.Name == "gps"));
+        // Every photo has its gps span on a worker; a slow machine may let ack_wait (1 s) pass and the item be
+        // delivered again (at least once), which adds a span for the same item, never one for another.
+        var gps = remote.Where(s => s.Name == "gps").ToList();
+        Assert.Equal(_site.Photos, gps.Select(s => (string)s["qc.item"]!).Distinct().Count());
+        Assert.True(gps.Count <= 2 * _site.Photos, $"{gps.Count} gps spans for {_site.Photos} photos (max_deliver is 2)");
         // Each item's first span on a worker hangs under the coordinator's span that sent it.
         var sent = spans.Where(s => s.Name == "fetch..gps").Select(s => s.SpanId).ToHashSet();
         Assert.Equal(_site.Photos, sent.Count);

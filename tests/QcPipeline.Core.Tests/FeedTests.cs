@@ -20,11 +20,7 @@ public sealed class FeedTests
           sink: { type: test.collect, tag: {{tag}} }
         """;
 
-    private static async Task<RunResult> Within(Task<RunResult> run)
-    {
-        if (await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(30))) != run) throw new Xunit.Sdk.XunitException("the run did not end within 30 s");
-        return await run;
-    }
+    private static Task<RunResult> Within(Task<RunResult> run) => TestRun.Guard(run, Harness.Limit);
 
     [Fact]
     public async Task Fed_items_go_through_the_graph_and_each_caller_gets_its_outcome_and_record()

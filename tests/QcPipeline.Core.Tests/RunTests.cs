@@ -410,7 +410,7 @@ public class RunTests
             Assert.Equal("file-secret-7781", o.Password.Reveal());
             Assert.Equal("env-secret-5521", o.Connection!.Password.Reveal());
             var graph = Graph.GraphCompiler.Compile(job);
-            var r = await new PipelineRunner(graph, Path.Combine(dir, "out")).RunAsync();
+            var r = await new PipelineRunner(graph, Path.Combine(dir, "out")).RunGuardedAsync(Harness.Limit);
             var path = Path.Combine(r.OutputDirectory, "run.json");
             RunJson.Write(path, r);
             var text = File.ReadAllText(path);

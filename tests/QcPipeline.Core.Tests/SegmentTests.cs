@@ -69,7 +69,7 @@ public sealed class SegmentTests
             loopback = new Loopback(segment, Harness.Compile(yaml));
         }
         var output = Harness.TempDir();
-        var result = await new PipelineRunner(graph, output, remote: loopback).RunAsync();
+        var result = await new PipelineRunner(graph, output, remote: loopback).RunGuardedAsync(Harness.Limit);
         var sunk = Probe.Of(tag).Sunk.Select(o => $"{o.Key}:{(o.IsOk ? o.Value!.Value.ToString() : o.Failure?.Reason ?? "skipped " + o.SkipReason)}").Order().ToList();
         if (loopback is not null) Assert.Equal(30, loopback.Requests);
         return (result, sunk, output);

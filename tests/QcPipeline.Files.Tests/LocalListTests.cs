@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using QcPipeline.Core.Graph;
-using QcPipeline.Core.Jobs;
-using QcPipeline.Core.Options;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using QcPipeline.Files;
@@ -9,35 +5,12 @@ using Xunit;
 
 namespace QcPipeline.Files.Tests;
 
-public sealed class SeenOptions
-{
-    [Option("Where to keep what was seen.")] public string Tag { get; init; } = "";
-}
-
-/// <summary>A sink that keeps every listed file with its size as listed (the tests' view of the run).</summary>
-[Stage("test.seen", "Keeps the files it receives.")]
-public sealed class SeenSink : SinkStage<FileItem, SeenOptions>
-{
-    public static readonly ConcurrentDictionary<string, ConcurrentQueue<FileItem>> Seen = new();
-
-    public override ValueTask ConsumeAsync(Outcome<FileItem> item, ItemContext context)
-    {
-        Seen.GetOrAdd(Options.Tag, _ => new()).Enqueue(item.Value ?? (FileItem)item.Input!);
-        return ValueTask.CompletedTask;
-    }
-}
-
 /// <summary>files.list through real jobs over real folders: listing, filters, errors, and watch mode.</summary>
 public class LocalListTests
 {
-    private static readonly StageRegistry Registry = new StageRegistry().AddFiles().Sink<SeenSink, FileItem, SeenOptions>();
+    private static readonly StageRegistry Registry = new StageRegistry().AddFiles().AddCollect<FileItem>();
 
-    private static string TempDir()
-    {
-        var d = Path.Combine(Path.GetTempPath(), "qcpipeline-files-" + Guid.NewGuid().ToString("N")[..10]);
-        Directory.CreateDirectory(d);
-        return d;
-    }
+    private static string TempDir() => TestRun.TempDir("qcpipeline-files-");
 
     private static (PipelineRunner Runner, string Tag) Prepare(string dir, string listOptions, string extra = "")
     {
@@ -47,13 +20,13 @@ public class LocalListTests
             {{extra}}
             stages:
               list: { type: files.list, root: ., {{listOptions}} }
-              out: { type: test.seen, tag: {{tag}} }
+              out: { type: test.collect, into: {{tag}} }
             """;
-        var job = new JobLoader(Registry).Parse(yaml, Path.Combine(dir, "job.yaml"));
-        return (new PipelineRunner(GraphCompiler.Compile(job), Path.Combine(dir, ".out")), tag);
+        return (new PipelineRunner(TestRun.Compile(Registry, yaml, Path.Combine(dir, "job.yaml")), Path.Combine(dir, ".out")), tag);
     }
 
-    private static List<FileItem> Seen(string tag) => SeenSink.Seen.TryGetValue(tag, out var q) ? q.ToList() : [];
+    /// <summary>Every file that reached the end of the run, as listed (failed ones too).</summary>
+    private static List<FileItem> Seen(string tag) => CollectSink<FileItem>.Get(tag).Select(o => o.Value ?? (FileItem)o.Input!).ToList();
 
     private static void Write(string dir, string relative, int bytes)
     {
@@ -73,7 +46,7 @@ public class LocalListTests
         Write(dir, "notes.txt", 5);
         Write(dir, ".hidden.jpg", 5);
         var (runner, tag) = Prepare(dir, "include: ['**/*.jpg'], exclude: ['**/thumbs/**']");
-        var r = await runner.RunAsync();
+        var r = await runner.RunGuardedAsync();
         Assert.Equal(RunOutcome.Succeeded, r.Outcome);
         var seen = Seen(tag);
         Assert.Equal(["a.JPG", "b.jpg", "sub/c.jpg"], seen.Select(f => Path.GetRelativePath(dir, f.Path)));
@@ -84,7 +57,7 @@ public class LocalListTests
         Assert.Equal(3, r.Processed);
 
         var (flat, flatTag) = Prepare(dir, "recursive: false");
-        await flat.RunAsync();
+        await flat.RunGuardedAsync();
         Assert.Equal(["a.JPG", "b.jpg", "notes.txt"], Seen(flatTag).Select(f => f.Name));
     }
 
@@ -93,9 +66,9 @@ public class LocalListTests
     {
         var dir = TempDir();
         var tag = Guid.NewGuid().ToString("N");
-        var job = new JobLoader(Registry).Parse($"job: j\nstages:\n  list: {{ type: files.list, root: nowhere }}\n  out: {{ type: test.seen, tag: {tag} }}\n",
+        var graph = TestRun.Compile(Registry, $"job: j\nstages:\n  list: {{ type: files.list, root: nowhere }}\n  out: {{ type: test.collect, into: {tag} }}\n",
             Path.Combine(dir, "job.yaml"));
-        var r = await new PipelineRunner(GraphCompiler.Compile(job), Path.Combine(dir, ".out")).RunAsync();
+        var r = await new PipelineRunner(graph, Path.Combine(dir, ".out")).RunGuardedAsync();
         Assert.Equal(RunOutcome.Failed, r.Outcome);
         Assert.Equal($"stage 'list' (files.list) failed: files.list: folder {Path.Combine(dir, "nowhere")} does not exist", r.Error);
         Assert.Equal(0, r.Produced);
@@ -131,7 +104,7 @@ public class LocalListTests
         for (var waited = 0; waited < 300 && Seen(tag).Count < 3; waited++) await Task.Delay(50);
         await Task.Delay(300);
         cts.Cancel();
-        var r = await run.WaitAsync(TimeSpan.FromSeconds(20));
+        var r = await TestRun.Guard(run, TimeSpan.FromSeconds(20));
 
         var seen = Seen(tag);
         Assert.Equal(["before.bin", "growing.bin", "quick.bin"], seen.Select(f => f.Name).Order());
@@ -162,7 +135,7 @@ public class LocalListTests
         await stream.DisposeAsync();
         for (var waited = 0; waited < 100 && Seen(tag).Count < 1; waited++) await Task.Delay(50);
         cts.Cancel();
-        await run.WaitAsync(TimeSpan.FromSeconds(20));
+        await TestRun.Guard(run, TimeSpan.FromSeconds(20));
         var f = Assert.Single(Seen(tag));
         Assert.Equal(3000, f.Size);
     }

@@ -1,5 +1,3 @@
-using QcPipeline.Core.Graph;
-using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using QcPipeline.Media;
@@ -16,8 +14,7 @@ public sealed class LocalReadTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static byte[] Segment(byte marker, int payload, byte fill) =>
-        [0xFF, marker, (byte)((payload + 2) >> 8), (byte)(payload + 2), .. Enumerable.Repeat(fill, payload)];
+    private static byte[] Segment(byte marker, int payload, byte fill) => JpegBytes.Segment(marker, payload, fill);
 
     // SOI, APP1 (metadata), a 200 KB APP3 (thermal data: not metadata), DQT, SOS, 1 MB of "image data", EOI.
     private static byte[] Jpeg() =>
@@ -72,6 +69,7 @@ public sealed class LocalReadTests : IDisposable
 
     private async Task<(RunResult Result, List<FileContent> Items)> RunAsync(string mode)
     {
+        var into = Guid.NewGuid().ToString("N");
         var job = Path.Combine(_dir, "job.yaml");
         File.WriteAllText(job, $"""
             job: read-test
@@ -85,12 +83,12 @@ public sealed class LocalReadTests : IDisposable
                 header_bytes: 1024
               keep:
                 type: test.collect
+                into: {into}
             """);
-        var registry = new StageRegistry().AddFiles().Sink<CollectStage, FileContent, NoOptions>();
-        var graph = GraphCompiler.Compile(new JobLoader(registry, _ => null).Load(job));
-        CollectStage.Items.Clear();
-        var result = await new PipelineRunner(graph, Path.Combine(_dir, "out-" + mode), cacheDisabled: true).RunAsync();
-        return (result, CollectStage.Items.OrderBy(i => i.Name, StringComparer.Ordinal).ToList());
+        var registry = new StageRegistry().AddFiles().AddCollect<FileContent>();
+        var graph = TestRun.CompileFile(registry, job, _ => null);
+        var result = await new PipelineRunner(graph, Path.Combine(_dir, "out-" + mode), cacheDisabled: true).RunGuardedAsync();
+        return (result, CollectSink<FileContent>.Values(into).OrderBy(i => i.Name, StringComparer.Ordinal).ToList());
     }
 
     [Fact]
@@ -100,7 +98,7 @@ public sealed class LocalReadTests : IDisposable
         Directory.CreateDirectory(files);
         byte[] exif = [.. "Exif\0\0"u8, .. Enumerable.Repeat((byte)0x11, 5000)];
         byte[] xmp = [.. "http://ns.adobe.com/xap/1.0/\0"u8, .. Enumerable.Repeat((byte)0x22, 3000)];
-        byte[] Seg(byte marker, byte[] payload) => [0xFF, marker, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload];
+        static byte[] Seg(byte marker, byte[] payload) => JpegBytes.Segment(marker, payload);
         byte[] jpeg = [0xFF, 0xD8, .. Seg(0xE1, exif), .. Seg(0xE1, xmp), .. Seg(0xE2, [.. "ICC_PROFILE\0"u8, .. new byte[3000]]),
             .. Seg(0xE3, new byte[60000]), .. Seg(0xDB, new byte[65]), .. Seg(0xDA, new byte[10]), .. new byte[100_000], 0xFF, 0xD9];
         File.WriteAllBytes(Path.Combine(files, "t.jpg"), jpeg);
@@ -112,9 +110,9 @@ public sealed class LocalReadTests : IDisposable
               gps: { type: test.exif-reader }
             """);
         var registry = new StageRegistry().AddFiles().Sink<ExifReaderStage, FileContent, NoOptions>();
-        var graph = GraphCompiler.Compile(new JobLoader(registry, _ => null).Load(Path.Combine(_dir, "job.yaml")));
+        var graph = TestRun.CompileFile(registry, Path.Combine(_dir, "job.yaml"), _ => null);
         ExifReaderStage.Items.Clear();
-        var result = await new PipelineRunner(graph, Path.Combine(_dir, "out-needs"), cacheDisabled: true).RunAsync();
+        var result = await new PipelineRunner(graph, Path.Combine(_dir, "out-needs"), cacheDisabled: true).RunGuardedAsync();
         Assert.Equal(RunOutcome.Succeeded, result.Outcome);
         Assert.Equal([0xFF, 0xD8, .. Seg(0xE1, exif), .. Seg(0xE1, xmp), 0xFF, 0xD9], Assert.Single(ExifReaderStage.Items).Bytes.ToArray());
         Assert.InRange(result.Stages.Single(s => s.Name == "read").Bytes, 8000, 8100 + 4096); // EXIF + XMP and no more than the first read
@@ -153,19 +151,6 @@ public sealed class ExifReaderStage : SinkStage<FileContent, NoOptions>, IJpegHe
     public static readonly List<FileContent> Items = [];
 
     public JpegHeaderNeeds HeaderNeeds { get; } = JpegHeaderNeeds.Of(JpegSegmentKind.Exif, JpegSegmentKind.Xmp);
-
-    public override ValueTask ConsumeAsync(Outcome<FileContent> item, ItemContext context)
-    {
-        if (item.Value is { } v) lock (Items) Items.Add(v);
-        return ValueTask.CompletedTask;
-    }
-}
-
-/// <summary>A sink that keeps what reaches it, for the tests above.</summary>
-[Stage("test.collect", "keeps items for a test")]
-public sealed class CollectStage : SinkStage<FileContent, NoOptions>
-{
-    public static readonly List<FileContent> Items = [];
 
     public override ValueTask ConsumeAsync(Outcome<FileContent> item, ItemContext context)
     {

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using QcPipeline.Core.Graph;
-using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using QcPipeline.Files;
@@ -9,7 +7,7 @@ using QcPipeline.Vision;
 
 namespace QcPipeline.Inspection.Tests;
 
-/// <summary>Runs jobs through the engine (loader, compiler, runner) as the CLI does, in a temporary folder.</summary>
+/// <summary>Inspection jobs through <see cref="TestRun"/> (with its hang guard) in a temporary folder, and their results.</summary>
 internal sealed class Harness : IDisposable
 {
     public Harness() => Dir = Directory.CreateTempSubdirectory("qc-inspect").FullName;
@@ -30,9 +28,8 @@ internal sealed class Harness : IDisposable
 
     public async Task<RunResult> RunFileAsync(string jobFile, Func<string, string?> env, CancellationToken ct = default)
     {
-        var job = new JobLoader(Registry(), env).Load(jobFile);
-        var runner = new PipelineRunner(GraphCompiler.Compile(job), Out);
-        var result = await runner.RunAsync(ct);
+        var runner = new PipelineRunner(TestRun.CompileFile(Registry(), jobFile, env), Out);
+        var result = await runner.RunGuardedAsync(cancel: ct);
         Sections = runner.ReportSections();
         return result;
     }

@@ -131,44 +131,34 @@ public class InspectionOverSftpTests
     public async Task Images_fetched_over_sftp_get_the_same_verdicts_as_local_ones()
     {
         var samples = Path.Combine(Checkout.Root, "config", "products", "demo-board", "samples");
-        var served = Directory.CreateTempSubdirectory("qc-inspect-sftp-").FullName;
-        File.SetUnixFileMode(served, (UnixFileMode)0b111_101_101);
-        foreach (var f in Directory.GetFiles(samples)) File.Copy(f, Path.Combine(served, Path.GetFileName(f)));
-        try
+        using var site = new SshdSite(served =>
         {
-            using var server = new QcPipeline.Ssh.SshdSandbox(served);
-            using var h = new Harness();
-            var shipped = File.ReadAllText(Path.Combine(Checkout.Root, "pipelines", "inspection.yaml"));
-            var laterStages = shipped[shipped.IndexOf("  load:", StringComparison.Ordinal)..]
-                .Replace("${INSPECT_PRODUCT:-../config/products/demo-board.yaml}", Path.Combine(Checkout.Root, "config", "products", "demo-board.yaml"));
-            var result = await h.RunYamlAsync($"""
-                job: inspection-sftp
-                error_budget: 20%
-                connections:
-                  camera:
-                    type: sftp
-                    host: 127.0.0.1
-                    port: {server.Port}
-                    user: {server.User}
-                    key: {server.ClientKeyPath}
-                    known_hosts: {server.KnownHostsPath}
-                stages:
-                  images:
-                    type: sftp.list
-                    connection: camera
-                    include: ["**/*.png"]
-                  fetch:
-                    type: sftp.fetch
-                    connection: camera
-                    mode: full
-                    workers: 4
-                """ + "\n" + laterStages);
-            Assert.Equal(RunOutcome.Succeeded, result.Outcome);
-            Assert.True(result.CountsAddUp);
-            var verdicts = h.Results().ToDictionary(r => Path.GetFileName(r.GetProperty("image").GetString()!), r => r.GetProperty("verdict").GetString()!);
-            Assert.Equal(DemoProduct.Samples.OrderBy(s => s.Key), verdicts.OrderBy(v => v.Key));
-        }
-        finally { Directory.Delete(served, recursive: true); }
+            foreach (var f in Directory.GetFiles(samples)) File.Copy(f, Path.Combine(served, Path.GetFileName(f)));
+        }, prefix: "qc-inspect-sftp-");
+        using var h = new Harness();
+        var shipped = File.ReadAllText(Path.Combine(Checkout.Root, "pipelines", "inspection.yaml"));
+        var laterStages = shipped[shipped.IndexOf("  load:", StringComparison.Ordinal)..]
+            .Replace("${INSPECT_PRODUCT:-../config/products/demo-board.yaml}", Path.Combine(Checkout.Root, "config", "products", "demo-board.yaml"));
+        var result = await h.RunYamlAsync($"""
+            job: inspection-sftp
+            error_budget: 20%
+            connections:
+            {site.ConnectionYaml("camera")}
+            stages:
+              images:
+                type: sftp.list
+                connection: camera
+                include: ["**/*.png"]
+              fetch:
+                type: sftp.fetch
+                connection: camera
+                mode: full
+                workers: 4
+            """ + "\n" + laterStages);
+        Assert.Equal(RunOutcome.Succeeded, result.Outcome);
+        Assert.True(result.CountsAddUp);
+        var verdicts = h.Results().ToDictionary(r => Path.GetFileName(r.GetProperty("image").GetString()!), r => r.GetProperty("verdict").GetString()!);
+        Assert.Equal(DemoProduct.Samples.OrderBy(s => s.Key), verdicts.OrderBy(v => v.Key));
     }
 }
 

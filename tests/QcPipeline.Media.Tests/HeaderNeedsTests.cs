@@ -1,4 +1,3 @@
-using System.Text;
 using QcPipeline.Media;
 using QcPipeline.TestKit;
 using Xunit;
@@ -11,11 +10,9 @@ public sealed class HeaderNeedsTests
 {
     private static readonly JpegHeaderNeeds ExifAndXmp = JpegHeaderNeeds.Of(JpegSegmentKind.Exif, JpegSegmentKind.Xmp);
 
-    private static byte[] Segment(byte marker, byte[] payload) =>
-        [0xFF, marker, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload];
+    private static byte[] Segment(byte marker, byte[] payload) => JpegBytes.Segment(marker, payload);
 
-    private static byte[] Payload(string signature, int length, byte fill) =>
-        [.. Encoding.ASCII.GetBytes(signature), .. Enumerable.Repeat(fill, length - signature.Length)];
+    private static byte[] Payload(string signature, int length, byte fill) => JpegBytes.Payload(signature, length, fill);
 
     private static readonly byte[] Exif = Segment(0xE1, Payload("Exif\0\0", 16799, 0x11));
     private static readonly byte[] Xmp = Segment(0xE1, Payload("http://ns.adobe.com/xap/1.0/\0", 8188, 0x22));

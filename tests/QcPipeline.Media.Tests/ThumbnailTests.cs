@@ -77,7 +77,7 @@ public sealed class ThumbnailTests
         tiff.AddRange([0x02, 0x02, 4, 0, 1, 0, 0, 0, .. BitConverter.GetBytes(5_000)]);
         tiff.AddRange([0, 0, 0, 0, .. Enumerable.Repeat((byte)0x5A, 6000)]);
         byte[] payload = [.. "Exif\0\0"u8, .. tiff];
-        byte[] whole = [0xFF, 0xD8, 0xFF, 0xE1, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload, 0xFF, 0xDA, 0, 2, 0xFF, 0xD9];
+        var whole = JpegBytes.App1Only(payload);
         var file = whole[..1000];
         var reads = new List<(long Offset, int Count)>();
         var result = await JpegMetadataExtent.ReadHeaderAsync((o, n, _) =>
@@ -99,7 +99,7 @@ public sealed class ThumbnailTests
         tiff.AddRange([0x02, 0x02, 4, 0, 1, 0, 0, 0, .. BitConverter.GetBytes(5_000)]);
         tiff.AddRange([0, 0, 0, 0, .. Enumerable.Repeat((byte)0x5A, 6000)]);
         byte[] payload = [.. "Exif\0\0"u8, .. tiff];
-        byte[] file = [0xFF, 0xD8, 0xFF, 0xE1, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload, 0xFF, 0xDA, 0, 2, 0xFF, 0xD9];
+        var file = JpegBytes.App1Only(payload);
         var (result, _) = Read(file, [new(0, 512)], TagsAndXmp);
         Assert.Equal([.. file[..(4 + 2 + payload.Length)], 0xFF, 0xD9], result.Bytes);
     }

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using QcPipeline.Core.Graph;
-using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Vision;
 using Xunit;
@@ -16,9 +14,9 @@ public sealed class InspectTests
     /// <summary>The shipped inspection job run as a batch over the demo samples: results.jsonl by file name.</summary>
     internal static async Task<Dictionary<string, JsonElement>> BatchAsync(string dir)
     {
-        var job = new JobLoader(TestServer.Registry()).Load(TestServer.InspectionJob);
+        var graph = TestRun.CompileFile(TestServer.Registry(), TestServer.InspectionJob);
         var output = Path.Combine(dir, "batch");
-        var result = await new PipelineRunner(GraphCompiler.Compile(job), output).RunAsync();
+        var result = await new PipelineRunner(graph, output).RunGuardedAsync();
         Assert.True(result.CountsAddUp);
         return File.ReadAllLines(Path.Combine(output, "results.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.Clone())
             .ToDictionary(e => Path.GetFileName(e.GetProperty("image").GetString()!));

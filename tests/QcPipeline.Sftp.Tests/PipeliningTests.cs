@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using QcPipeline.Core.Runtime;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Core.Stages;
+using QcPipeline.Demo.Generation;
 using QcPipeline.TestKit;
 
 namespace QcPipeline.Sftp.Tests;
@@ -33,10 +34,10 @@ public sealed class PipeliningTests
         AssertAccounted(result);
         Assert.Equal(200, result.Produced);
         Assert.Equal(200, result.Processed);
-        var got = CollectSink.Get(name).ToList();
+        var got = CollectSink<FileContent>.Get(name).ToList();
         Assert.Equal(200, got.Select(o => o.Value!.Path).Distinct().Count());
         foreach (var o in got)
-            Assert.Equal(Site.ExpectedHeader(File.ReadAllBytes(Path.Combine(site.Content, o.Value!.Folder, o.Value.Name))), o.Value.Bytes.ToArray());
+            Assert.Equal(JpegBytes.ExpectedHeader(File.ReadAllBytes(Path.Combine(site.Content, o.Value!.Folder, o.Value.Name))), o.Value.Bytes.ToArray());
         var fetch = result.Stages.Single(s => s.Name == "fetch");
         Assert.Equal(1, fetch.Workers);
         Assert.Equal(1, link.Connections); // the fetch shares the listing's connection
@@ -50,7 +51,7 @@ public sealed class PipeliningTests
         using var site = new Site(folders: 2, perFolder: 150, imageBytes: 20_000);
         await using var link = new LatencyProxy(site.Server.Port, TimeSpan.FromMilliseconds(20), 1000);
         var name = $"kill-inflight-{Guid.NewGuid():N}";
-        var collected = CollectSink.Get(name);
+        var collected = CollectSink<FileContent>.Get(name);
         var job = site.Job(name, 2, fetch: "    requests_per_connection: 32", port: link.Port)
             .Replace($"    known_hosts: {site.Server.KnownHostsPath}\n", $"    fingerprint: \"{site.Server.HostKeyFingerprint}\"\n");
         var run = site.RunAsync(job);

@@ -21,13 +21,13 @@ public sealed class SftpStageTests
         AssertAccounted(result);
         Assert.Equal(site.Files.Count, result.Produced);
         Assert.Equal(site.Files.Count, result.Processed);
-        var got = CollectSink.Get(name).ToList();
+        var got = CollectSink<FileContent>.Get(name).ToList();
         Assert.Equal(site.Files.Count, got.Count);
         Assert.Equal(site.Files.Count, got.Select(o => o.Value!.Path).Distinct().Count());
         foreach (var o in got)
         {
             var local = Path.Combine(site.Content, o.Value!.Folder, o.Value.Name);
-            Assert.True(o.Value.Bytes.Span.SequenceEqual(Site.ExpectedHeader(File.ReadAllBytes(local))), $"{o.Value.Path}: wrong header bytes");
+            Assert.True(o.Value.Bytes.Span.SequenceEqual(JpegBytes.ExpectedHeader(File.ReadAllBytes(local))), $"{o.Value.Path}: wrong header bytes");
         }
         var fetch = result.Stages.Single(s => s.Name == "fetch");
         Assert.Equal(workers, fetch.Workers);
@@ -49,7 +49,7 @@ public sealed class SftpStageTests
             Assert.True(File.ReadAllBytes(copy).AsSpan().SequenceEqual(File.ReadAllBytes(file)), copy);
         }
         Assert.Empty(Directory.GetFiles(downloads, "*.tmp-*", SearchOption.AllDirectories));
-        Assert.All(CollectSink.Get(name), o => Assert.StartsWith(downloads, o.Value!.LocalPath));
+        Assert.All(CollectSink<FileContent>.Get(name), o => Assert.StartsWith(downloads, o.Value!.LocalPath));
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class SftpStageTests
     {
         using var site = new Site(folders: 2, perFolder: 60, imageBytes: 400_000);
         var name = $"kill-{Guid.NewGuid():N}";
-        var collected = CollectSink.Get(name);
+        var collected = CollectSink<FileContent>.Get(name);
         var run = site.RunAsync(site.Job(name, 4, fetch: "    mode: full"));
         while (collected.Count < 20 && !run.IsCompleted) await Task.Delay(5);
         site.Server.Kill();
@@ -121,8 +121,8 @@ public sealed class SftpStageTests
         foreach (var f in Directory.GetFiles(folder)) File.SetUnixFileMode(f, (UnixFileMode)0b110_100_100);
         File.WriteAllBytes(Path.Combine(folder, "empty.jpg"), []);
         const string odd = "it's \"odd\" — näme ✓.jpg";
-        File.WriteAllBytes(Path.Combine(folder, odd), Site.Jpeg(new Random(1), 500, 1000));
-        File.WriteAllBytes(Path.Combine(folder, "locked.jpg"), Site.Jpeg(new Random(2), 500, 1000));
+        File.WriteAllBytes(Path.Combine(folder, odd), JpegBytes.Random(new Random(1), 500, 1000));
+        File.WriteAllBytes(Path.Combine(folder, "locked.jpg"), JpegBytes.Random(new Random(2), 500, 1000));
         File.SetUnixFileMode(Path.Combine(folder, "locked.jpg"), UnixFileMode.None);
         foreach (var f in new[] { "empty.jpg", odd }) File.SetUnixFileMode(Path.Combine(folder, f), (UnixFileMode)0b110_100_100);
         var name = $"odd-{Guid.NewGuid():N}";
@@ -139,9 +139,9 @@ public sealed class SftpStageTests
         Assert.Equal(2, failures.Count);
         Assert.Contains("no such file", failures["DJI_0002.JPG"].Reason);
         Assert.Contains("permission denied", failures["locked.jpg"].Reason);
-        var fetched = CollectSink.Get(name).Where(o => o.Value is not null).ToDictionary(o => o.Value!.Name);
+        var fetched = CollectSink<FileContent>.Get(name).Where(o => o.Value is not null).ToDictionary(o => o.Value!.Name);
         Assert.Equal(0, fetched["empty.jpg"].Value!.Bytes.Length);
-        Assert.Equal(Site.ExpectedHeader(File.ReadAllBytes(Path.Combine(folder, odd))), fetched[odd].Value!.Bytes.ToArray());
+        Assert.Equal(JpegBytes.ExpectedHeader(File.ReadAllBytes(Path.Combine(folder, odd))), fetched[odd].Value!.Bytes.ToArray());
     }
 
     [Fact]
@@ -163,7 +163,7 @@ public sealed class SftpStageTests
         var outside = Directory.CreateTempSubdirectory("qc-outside-").FullName;
         try
         {
-            File.WriteAllBytes(Path.Combine(outside, "SECRET.JPG"), Site.Jpeg(new Random(3), 100, 100));
+            File.WriteAllBytes(Path.Combine(outside, "SECRET.JPG"), JpegBytes.Random(new Random(3), 100, 100));
             File.SetUnixFileMode(outside, (UnixFileMode)0b111_101_101);
             File.CreateSymbolicLink(Path.Combine(site.Content, "folder 00", "shadow.jpg"), Path.Combine(outside, "SECRET.JPG"));
             File.CreateSymbolicLink(Path.Combine(site.Content, "elsewhere"), outside);
@@ -172,7 +172,7 @@ public sealed class SftpStageTests
             var result = await site.RunAsync(site.Job(name, 2, list: "    follow_symlinks: true"));
             AssertAccounted(result);
             Assert.Equal(4, result.Produced);
-            Assert.DoesNotContain(CollectSink.Get(name), o => o.Value!.Path.Contains("SECRET") || o.Value.Path.Contains("shadow"));
+            Assert.DoesNotContain(CollectSink<FileContent>.Get(name), o => o.Value!.Path.Contains("SECRET") || o.Value.Path.Contains("shadow"));
             Assert.Contains(result.Warnings, w => w.Contains("symbolic link(s) not followed"));
 
             var off = $"links-off-{Guid.NewGuid():N}";

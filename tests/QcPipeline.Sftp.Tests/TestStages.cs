@@ -1,29 +1,7 @@
-using System.Collections.Concurrent;
 using QcPipeline.Core.Options;
 using QcPipeline.Core.Stages;
 
 namespace QcPipeline.Sftp.Tests;
-
-public sealed class CollectOptions
-{
-    [Option("Name of the collection the outcomes go to.", Required = true)]
-    public string Into { get; init; } = "";
-}
-
-/// <summary>Keeps every outcome that reaches the end of a test job, so a test can check what arrived and how.</summary>
-[Stage("test.collect", "Test sink: keeps the outcomes it sees.")]
-public sealed class CollectSink : SinkStage<FileContent, CollectOptions>
-{
-    public static readonly ConcurrentDictionary<string, ConcurrentQueue<Outcome<FileContent>>> Collections = new();
-
-    public static ConcurrentQueue<Outcome<FileContent>> Get(string name) => Collections.GetOrAdd(name, _ => new());
-
-    public override ValueTask ConsumeAsync(Outcome<FileContent> item, ItemContext context)
-    {
-        Get(Options.Into).Enqueue(item);
-        return ValueTask.CompletedTask;
-    }
-}
 
 public sealed class DeleteOptions
 {

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using QcPipeline.Core.Stages;
 using QcPipeline.SiteScan;
 using QcPipeline.SiteScan.Flight;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using QcPipeline.SiteScan.Output;
 using QcPipeline.SiteScan.Spill;
 using Xunit;

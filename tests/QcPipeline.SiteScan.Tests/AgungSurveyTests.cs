@@ -1,4 +1,4 @@
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using QcPipeline.TestKit;
 using Xunit;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using QcPipeline.Media;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using Xunit;
 
 namespace QcPipeline.SiteScan.Tests;
@@ -12,8 +12,7 @@ public sealed class DamagedMetadataTests
     private static readonly JpegHeaderNeeds GpsExif = JpegHeaderNeeds.Of(JpegSegmentKind.ExifTags, JpegSegmentKind.Xmp);
 
     // An APP1 segment right after SOI.
-    private static byte[] WithApp1(byte[] jpeg, byte[] payload) =>
-        [0xFF, 0xD8, 0xFF, 0xE1, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload, .. jpeg[2..]];
+    private static byte[] WithApp1(byte[] jpeg, byte[] payload) => JpegBytes.WithApp1(jpeg, payload);
 
     // XmpCore throws InvalidCastException on RDF that holds text where an element belongs.
     private static readonly byte[] BrokenXmp = Encoding.UTF8.GetBytes("http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">"

@@ -1,6 +1,6 @@
 using QcPipeline.Core.Stages;
 using QcPipeline.Media;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using QcPipeline.TestKit;
 using Xunit;
 

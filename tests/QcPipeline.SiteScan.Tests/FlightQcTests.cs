@@ -1,5 +1,5 @@
 using QcPipeline.SiteScan.Flight;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using Xunit;
 
 namespace QcPipeline.SiteScan.Tests;

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using QcPipeline.Telemetry;
 using QcPipeline.TestKit;
 using Xunit;

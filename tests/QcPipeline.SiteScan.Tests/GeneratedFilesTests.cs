@@ -3,7 +3,7 @@ using System.Globalization;
 using QcPipeline.Core.Stages;
 using QcPipeline.Media;
 using QcPipeline.SiteScan;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using QcPipeline.Vision;
 using Xunit;
 
@@ -172,17 +172,5 @@ public sealed class GeneratedFilesTests : IDisposable
             if (alt is null) Assert.Null(r.AltitudeM);
             else Assert.True(r.AltitudeM is { } a && Math.Abs(a - alt.Value) <= 0.01, $"{c[0]}: altitude {r.AltitudeM} vs {alt}");
         }
-    }
-}
-
-/// <summary>A fact that runs exiftool, skipped (saying so) where it is not installed.</summary>
-public sealed class ExiftoolFactAttribute : FactAttribute
-{
-    public static string? Path { get; } = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-        .Select(d => System.IO.Path.Combine(d, "exiftool")).FirstOrDefault(File.Exists);
-
-    public ExiftoolFactAttribute()
-    {
-        if (Path is null) Skip = "needs exiftool on PATH (Debian: libimage-exiftool-perl), which is not installed";
     }
 }

@@ -1,10 +1,8 @@
 using System.Text.Json.Nodes;
-using QcPipeline.Core.Graph;
-using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using QcPipeline.SiteScan;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using Xunit;
 
 namespace QcPipeline.SiteScan.Tests;
@@ -51,9 +49,9 @@ public sealed class LocalPipelineTests : IDisposable
               aggregate:
                 type: gps.aggregate
             """);
-        var graph = GraphCompiler.Compile(new JobLoader(Registry(), _ => null).Load(job));
+        var graph = TestRun.CompileFile(Registry(), job, _ => null);
         var output = Path.Combine(_root, "out-" + name);
-        var result = await new PipelineRunner(graph, output, noCache).RunAsync();
+        var result = await new PipelineRunner(graph, output, noCache).RunGuardedAsync();
         Assert.True(result.CountsAddUp, $"produced {result.Produced} ≠ processed {result.Processed} + failed {result.Failed} + skipped {result.Skipped} + cancelled {result.Cancelled}");
         return (result, output);
     }

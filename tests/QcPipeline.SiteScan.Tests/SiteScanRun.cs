@@ -1,10 +1,8 @@
 using System.Text.Json.Nodes;
-using QcPipeline.Core.Graph;
-using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Reports;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
-using QcPipeline.SiteScan.Generation;
+using QcPipeline.Demo.Generation;
 using Xunit;
 
 namespace QcPipeline.SiteScan.Tests;
@@ -33,10 +31,10 @@ public sealed class SiteScanRun
               aggregate: { type: gps.aggregate{{aggregateExtra}} }
             """);
         var registry = QcPipeline.Files.FilesFamily.AddFiles(new StageRegistry()).AddSiteScan();
-        var graph = GraphCompiler.Compile(new JobLoader(registry, _ => null).Load(job));
+        var graph = TestRun.CompileFile(registry, job, _ => null);
         var output = Path.Combine(root, "out-" + name);
         var runner = new PipelineRunner(graph, output);
-        var result = await runner.RunAsync();
+        var result = await runner.RunGuardedAsync();
         Assert.True(result.CountsAddUp);
         var bytes = File.ReadAllBytes(Path.Combine(output, "points.csv"));
         using var csv = CsvHelper.CsvReader.Create(bytes, null);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using QcPipeline.Demo;
 using QcPipeline.Ssh;
 
 namespace QcPipeline.Ssh.Tests;
@@ -8,32 +9,22 @@ namespace QcPipeline.Ssh.Tests;
 /// <summary>Authentication, host keys and broken connections, each against its own sshd (OpenSSH's default algorithms).</summary>
 public sealed class ConnectionTests : IDisposable
 {
-    private readonly string _content = Directory.CreateTempSubdirectory("qc-ssh-").FullName;
-    private readonly SshdSandbox _server;
+    private readonly SshdSite _site = new(content => File.WriteAllBytes(Path.Combine(content, "a.bin"), new byte[3 * 1024 * 1024]), prefix: "qc-ssh-");
+    private string Content => _site.Content;
+    private SshdSandbox Server => _site.Server;
 
-    public ConnectionTests()
-    {
-        File.SetUnixFileMode(_content, (UnixFileMode)0b111_101_101);
-        File.WriteAllBytes(Path.Combine(_content, "a.bin"), new byte[3 * 1024 * 1024]);
-        _server = new SshdSandbox(_content);
-    }
-
-    public void Dispose()
-    {
-        _server.Dispose();
-        Directory.Delete(_content, recursive: true);
-    }
+    public void Dispose() => _site.Dispose();
 
     private Task<SftpConnection> Connect(SftpConnectionSettings settings) => SftpConnection.ConnectAsync(settings);
 
     [Fact]
     public async Task A_wrong_password_fails_once_clearly_and_never_shows_the_password()
     {
-        var settings = _server.Settings() with { PrivateKeyPath = null, Password = "Sup3r-secret-pw" };
+        var settings = Server.Settings() with { PrivateKeyPath = null, Password = "Sup3r-secret-pw" };
         var e = await Assert.ThrowsAsync<SshException>(() => Connect(settings));
         Assert.Equal(SshErrorKind.AuthenticationFailed, e.Kind);
         Assert.False(e.IsTransient, "authentication failures must not be retried");
-        Assert.Contains($"{_server.User}@127.0.0.1:{_server.Port}", e.Message);
+        Assert.Contains($"{Server.User}@127.0.0.1:{Server.Port}", e.Message);
         Assert.Contains("password refused", e.Message);
         Assert.DoesNotContain("Sup3r-secret-pw", e.ToString());
         Assert.DoesNotContain("Sup3r-secret-pw", settings.ToString());
@@ -42,9 +33,9 @@ public sealed class ConnectionTests : IDisposable
     [Fact]
     public async Task A_wrong_key_is_refused_and_named()
     {
-        var other = Path.Combine(_server.Directory, "other_key");
+        var other = Path.Combine(Server.Directory, "other_key");
         KeyGen("-t", "ed25519", "-N", "", "-f", other);
-        var e = await Assert.ThrowsAsync<SshException>(() => Connect(_server.Settings() with { PrivateKeyPath = other }));
+        var e = await Assert.ThrowsAsync<SshException>(() => Connect(Server.Settings() with { PrivateKeyPath = other }));
         Assert.Equal(SshErrorKind.AuthenticationFailed, e.Kind);
         Assert.Contains(other, e.Message);
     }
@@ -57,41 +48,41 @@ public sealed class ConnectionTests : IDisposable
     [InlineData("ecdsa", 521)]
     public async Task A_key_of_each_common_type_logs_in_against_OpenSSH_defaults(string type, int bits)
     {
-        var key = _server.NewClientKey($"{type}{bits}_key", type, bits);
-        using var client = await Connect(_server.Settings() with { PrivateKeyPath = key });
+        var key = Server.NewClientKey($"{type}{bits}_key", type, bits);
+        using var client = await Connect(Server.Settings() with { PrivateKeyPath = key });
         Assert.Equal(SftpEntryKind.File, (await client.StatAsync("a.bin")).Entry.Kind);
     }
 
     [Fact]
     public async Task A_PEM_RSA_key_works_too()
     {
-        var key = _server.NewClientKey("pem_rsa", "rsa", 3072);
+        var key = Server.NewClientKey("pem_rsa", "rsa", 3072);
         KeyGen("-p", "-m", "PEM", "-N", "", "-P", "", "-f", key); // rewrite as "BEGIN RSA PRIVATE KEY"
         Assert.Contains("BEGIN RSA PRIVATE KEY", File.ReadAllText(key));
-        using var client = await Connect(_server.Settings() with { PrivateKeyPath = key });
+        using var client = await Connect(Server.Settings() with { PrivateKeyPath = key });
         Assert.True(client.IsConnected);
     }
 
     [Fact]
     public async Task A_key_with_a_passphrase_works_and_a_wrong_or_missing_passphrase_is_an_error()
     {
-        var key = _server.NewClientKey("locked_key", "ecdsa", passphrase: "open sesame");
-        using (var client = await Connect(_server.Settings() with { PrivateKeyPath = key, Passphrase = "open sesame" }))
+        var key = Server.NewClientKey("locked_key", "ecdsa", passphrase: "open sesame");
+        using (var client = await Connect(Server.Settings() with { PrivateKeyPath = key, Passphrase = "open sesame" }))
             Assert.Equal(SftpEntryKind.File, (await client.StatAsync("a.bin")).Entry.Kind);
-        var wrong = await Assert.ThrowsAsync<SshException>(() => Connect(_server.Settings() with { PrivateKeyPath = key, Passphrase = "wrong" }));
+        var wrong = await Assert.ThrowsAsync<SshException>(() => Connect(Server.Settings() with { PrivateKeyPath = key, Passphrase = "wrong" }));
         Assert.Equal(SshErrorKind.AuthenticationFailed, wrong.Kind);
         Assert.Contains(key, wrong.Message);
         Assert.DoesNotContain("open sesame", wrong.Message);
-        var none = await Assert.ThrowsAsync<SshException>(() => Connect(_server.Settings() with { PrivateKeyPath = key }));
+        var none = await Assert.ThrowsAsync<SshException>(() => Connect(Server.Settings() with { PrivateKeyPath = key }));
         Assert.Contains("passphrase", none.Message);
     }
 
     [Fact]
     public async Task A_refused_key_falls_back_to_the_password()
     {
-        var other = Path.Combine(_server.Directory, "stranger_key");
+        var other = Path.Combine(Server.Directory, "stranger_key");
         KeyGen("-t", "ed25519", "-N", "", "-f", other);
-        var e = await Assert.ThrowsAsync<SshException>(() => Connect(_server.Settings() with { PrivateKeyPath = other, Password = "not-it" }));
+        var e = await Assert.ThrowsAsync<SshException>(() => Connect(Server.Settings() with { PrivateKeyPath = other, Password = "not-it" }));
         Assert.Equal(SshErrorKind.AuthenticationFailed, e.Kind);
         Assert.Contains("password refused", e.Message);
         Assert.Contains(other, e.Message);
@@ -100,32 +91,32 @@ public sealed class ConnectionTests : IDisposable
     [Fact]
     public async Task A_changed_host_key_is_refused_with_both_fingerprints()
     {
-        var known = _server.HostKeyFingerprint;
-        _server.Kill();
-        _server.ReplaceHostKeys();
-        _server.Start();
-        var e = await Assert.ThrowsAsync<SshException>(() => Connect(_server.Settings()));
+        var known = Server.HostKeyFingerprint;
+        Server.Kill();
+        Server.ReplaceHostKeys();
+        Server.Start();
+        var e = await Assert.ThrowsAsync<SshException>(() => Connect(Server.Settings()));
         Assert.Equal(SshErrorKind.HostKeyMismatch, e.Kind);
         Assert.False(e.IsTransient);
         Assert.Contains("HOST KEY CHANGED", e.Message);
         Assert.Contains(known, e.Message);
-        Assert.Contains(_server.ServerHostKeyFingerprint, e.Message);
+        Assert.Contains(Server.ServerHostKeyFingerprint, e.Message);
         // accept-new does not accept a changed key either.
-        var again = await Assert.ThrowsAsync<SshException>(() => Connect(_server.Settings() with { HostKeyPolicy = HostKeyPolicy.AcceptNew }));
+        var again = await Assert.ThrowsAsync<SshException>(() => Connect(Server.Settings() with { HostKeyPolicy = HostKeyPolicy.AcceptNew }));
         Assert.Equal(SshErrorKind.HostKeyMismatch, again.Kind);
     }
 
     [Fact]
     public async Task An_unknown_host_is_refused_unless_accept_new_which_learns_it()
     {
-        var knownHosts = Path.Combine(_server.Directory, "fresh", "known_hosts");
-        var strict = _server.Settings() with { KnownHostsPath = knownHosts };
+        var knownHosts = Path.Combine(Server.Directory, "fresh", "known_hosts");
+        var strict = Server.Settings() with { KnownHostsPath = knownHosts };
         var e = await Assert.ThrowsAsync<SshException>(() => Connect(strict));
         Assert.Equal(SshErrorKind.HostKeyUnknown, e.Kind);
         Assert.Contains("accept_new", e.Message);
 
         (await Connect(strict with { HostKeyPolicy = HostKeyPolicy.AcceptNew })).Dispose();
-        Assert.Contains($"[127.0.0.1]:{_server.Port}", File.ReadAllText(knownHosts));
+        Assert.Contains($"[127.0.0.1]:{Server.Port}", File.ReadAllText(knownHosts));
         using var client = await Connect(strict); // now known
         Assert.True(client.IsConnected);
     }
@@ -133,30 +124,30 @@ public sealed class ConnectionTests : IDisposable
     [Fact]
     public async Task Hashed_known_hosts_entries_are_honoured()
     {
-        Run("ssh-keygen", "-q", "-H", "-f", _server.KnownHostsPath);
-        Assert.StartsWith("|1|", File.ReadAllText(_server.KnownHostsPath));
-        using var client = await Connect(_server.Settings());
-        Assert.Equal(_server.HostKeyFingerprint, client.HostKeyFingerprint);
+        Run("ssh-keygen", "-q", "-H", "-f", Server.KnownHostsPath);
+        Assert.StartsWith("|1|", File.ReadAllText(Server.KnownHostsPath));
+        using var client = await Connect(Server.Settings());
+        Assert.Equal(Server.HostKeyFingerprint, client.HostKeyFingerprint);
     }
 
     [Fact]
     public async Task A_pinned_fingerprint_is_checked_instead_of_known_hosts_whichever_key_the_server_prefers()
     {
-        var pinned = _server.Settings() with { KnownHostsPath = "/nonexistent", PinnedFingerprint = _server.HostKeyFingerprint };
-        using (var client = await Connect(pinned)) Assert.Equal(_server.HostKeyFingerprint, client.HostKeyFingerprint);
+        var pinned = Server.Settings() with { KnownHostsPath = "/nonexistent", PinnedFingerprint = Server.HostKeyFingerprint };
+        using (var client = await Connect(pinned)) Assert.Equal(Server.HostKeyFingerprint, client.HostKeyFingerprint);
         var wrong = pinned with { PinnedFingerprint = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" };
         var e = await Assert.ThrowsAsync<SshException>(() => Connect(wrong));
         Assert.Equal(SshErrorKind.HostKeyMismatch, e.Kind);
         Assert.Contains("SHA256:AAAA", e.Message);
-        Assert.Contains(_server.HostKeyFingerprint, e.Message); // every key the server has was looked at
+        Assert.Contains(Server.HostKeyFingerprint, e.Message); // every key the server has was looked at
     }
 
     [Fact]
     public async Task A_refused_connection_is_transient_and_names_the_port()
     {
-        var port = _server.Port;
-        _server.Kill();
-        var e = await Assert.ThrowsAsync<SshException>(() => Connect(_server.Settings()));
+        var port = Server.Port;
+        Server.Kill();
+        var e = await Assert.ThrowsAsync<SshException>(() => Connect(Server.Settings()));
         Assert.Equal(SshErrorKind.ConnectionRefused, e.Kind);
         Assert.True(e.IsTransient);
         Assert.Contains($":{port}", e.Message);
@@ -167,7 +158,7 @@ public sealed class ConnectionTests : IDisposable
     {
         using var silent = new TcpListener(IPAddress.Loopback, 0);
         silent.Start();
-        var settings = _server.Settings() with { Port = ((IPEndPoint)silent.LocalEndpoint).Port, ConnectTimeout = TimeSpan.FromSeconds(1) };
+        var settings = Server.Settings() with { Port = ((IPEndPoint)silent.LocalEndpoint).Port, ConnectTimeout = TimeSpan.FromSeconds(1) };
         var clock = Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<SshException>(() => Connect(settings));
         Assert.True(e.Kind is SshErrorKind.Timeout or SshErrorKind.ConnectionRefused or SshErrorKind.ConnectionLost, e.Message);
@@ -178,7 +169,7 @@ public sealed class ConnectionTests : IDisposable
     [Fact]
     public async Task A_killed_server_fails_every_request_in_flight_at_once_and_a_new_connection_works_after_restart()
     {
-        using var client = await Connect(_server.Settings());
+        using var client = await Connect(Server.Settings());
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var downloads = Enumerable.Range(0, 16).Select(async _ =>
         {
@@ -187,21 +178,21 @@ public sealed class ConnectionTests : IDisposable
         }).ToList();
         gate.SetResult();
         while (client.InFlight < 8 && !downloads.All(d => d.IsCompleted)) await Task.Delay(1);
-        _server.Kill();
+        Server.Kill();
         var outcomes = await Task.WhenAll(downloads.Select(async d => { try { await d; return null; } catch (SshException e) { return e; } }));
         Assert.Contains(outcomes, o => o is not null);
         Assert.All(outcomes.OfType<SshException>(), e => Assert.True(e.IsTransient && e.ConnectionBroken, e.Message));
         Assert.False(client.IsConnected);
         await Assert.ThrowsAsync<SshException>(() => client.StatAsync("a.bin"));
-        _server.Start();
-        using var again = await Connect(_server.Settings());
+        Server.Start();
+        using var again = await Connect(Server.Settings());
         Assert.Equal(3 * 1024 * 1024, (await again.StatAsync("a.bin")).Entry.Size);
     }
 
     [Fact]
     public async Task Abort_from_another_thread_breaks_calls_in_progress()
     {
-        using var client = await Connect(_server.Settings());
+        using var client = await Connect(Server.Settings());
         var download = client.DownloadAsync("a.bin", new SlowStream());
         client.Abort();
         var e = await Assert.ThrowsAnyAsync<Exception>(() => download);
@@ -212,7 +203,7 @@ public sealed class ConnectionTests : IDisposable
     [Fact]
     public async Task A_server_at_its_connection_limit_refuses_some_of_many_parallel_connections()
     {
-        using var limited = new SshdSandbox(_content, maxStartups: 2);
+        using var limited = new SshdSandbox(Content, maxStartups: 2);
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
         {
             try { return (object)await Connect(limited.Settings()); }

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using QcPipeline.Core.Graph;
-using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using Xunit;
@@ -66,7 +65,7 @@ public sealed class TestPipeline : IDisposable
         .Sink<CollectSink, Summary, CollectOptions>();
 
     public PipelineGraph Compile(string telemetry, IReadOnlyList<string>? overrides = null) =>
-        GraphCompiler.Compile(new JobLoader(Registry()).Parse(Yaml(telemetry), Path.Combine(Root, "job.yaml"), overrides));
+        TestRun.Compile(Registry(), Yaml(telemetry), Path.Combine(Root, "job.yaml"), overrides: overrides);
 
     /// <summary>Runs the job as the CLI does: a telemetry session around the run, flushed at its end.</summary>
     public async Task<(RunResult Result, List<string> Warnings)> RunAsync(string telemetry, Func<string, string?>? environment = null) =>
@@ -84,7 +83,7 @@ public sealed class TestPipeline : IDisposable
         using (var session = TelemetrySession.Start(graph.Job.Options.Telemetry, graph.Job.Name, Warn, environment ?? (_ => null)))
         {
             var runner = new PipelineRunner(graph, Output);
-            result = await runner.RunAsync();
+            result = await runner.RunGuardedAsync();
             sections = runner.ReportSections();
             session.Flush();
         }

@@ -4,15 +4,6 @@ using Xunit;
 
 namespace QcPipeline.TestKit;
 
-/// <summary>A fact that needs Debian's chromium (run.sh installs it for `./run.sh test`).</summary>
-public sealed class ChromiumFactAttribute : FactAttribute
-{
-    public ChromiumFactAttribute()
-    {
-        if (!File.Exists(Chromium.Binary)) Skip = $"needs {Chromium.Binary} (Debian package chromium; `./run.sh test` installs it)";
-    }
-}
-
 /// <summary>Headless Chromium on a local page: its DOM after the scripts ran, a screenshot, and what it logged.</summary>
 public static class Chromium
 {

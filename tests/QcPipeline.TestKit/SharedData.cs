@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace QcPipeline.TestKit;
 
 /// <summary>
@@ -34,16 +32,6 @@ public static class SharedData
             }
         }
         return null;
-    }
-}
-
-/// <summary>A fact that needs a path under ../shared/data and skips, saying so, where it is absent.</summary>
-public sealed class SharedDataFactAttribute : FactAttribute
-{
-    public SharedDataFactAttribute(string relative)
-    {
-        if (SharedData.Find(relative) is null)
-            Skip = $"needs ../shared/data/{relative}, which is not present beside this checkout";
     }
 }
 

@@ -29,9 +29,6 @@ internal static class Fixtures
             0x12, 0x01, 3, 0, 1, 0, 0, 0, (byte)orientation, (byte)(orientation >> 8), 0, 0,
             0, 0, 0, 0,
         ];
-        var payload = "Exif\0\0"u8.ToArray().Concat(tiff).ToArray();
-        var length = payload.Length + 2;
-        var segment = new byte[] { 0xFF, 0xE1, (byte)(length >> 8), (byte)length }.Concat(payload);
-        return jpeg.Take(2).Concat(segment).Concat(jpeg.Skip(2)).ToArray();
+        return JpegBytes.WithApp1(jpeg, [.. "Exif\0\0"u8, .. tiff]);
     }
 }

@@ -35,6 +35,7 @@ public sealed class ClusterCoordinator : ISegmentExecutor
     private long _deadLettered;
     private int _brokerWarned;
 
+    /// <summary>The coordinator of <paramref name="plan"/>'s segment of <paramref name="graph"/>; <paramref name="info"/> gets the lines a user should see (how to start workers).</summary>
     public ClusterCoordinator(ClusterPlan plan, PipelineGraph graph, StageRegistry registry, Action<string> info)
     {
         _plan = plan; _graph = graph; _info = info;
@@ -42,13 +43,17 @@ public sealed class ClusterCoordinator : ISegmentExecutor
         _guard = new SecretGuard(graph.Job);
     }
 
+    /// <inheritdoc />
     public GraphSegment Segment => _plan.Segment;
+    /// <inheritdoc />
     public int MaxOutstanding => _plan.Options.MaxOutstanding;
+    /// <inheritdoc />
     public string ReportName => "cluster";
 
     /// <summary>The run's id (its streams and its key in the runs bucket are named after it).</summary>
     public string RunId => _names.Run;
 
+    /// <inheritdoc />
     public async Task StartAsync(SegmentRun run, CancellationToken ct)
     {
         _run = run;
@@ -79,6 +84,7 @@ public sealed class ClusterCoordinator : ISegmentExecutor
         await _runs!.PutAsync(_names.Run, body, cancellationToken: ct).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public async Task<SegmentOutcome> ExecuteAsync(SegmentRequest request, CancellationToken ct)
     {
         var pending = _outstanding.Add(request);
@@ -229,6 +235,7 @@ public sealed class ClusterCoordinator : ISegmentExecutor
         if (Segment.Entry.Definition.Common.OnError != ErrorPolicy.DeadLetter) _run?.DeadLetter(failure);
     }
 
+    /// <inheritdoc />
     public void Stopping()
     {
         // Items no worker has taken yet are cancelled here and now; workers cancel what they hold but have not
@@ -253,6 +260,7 @@ public sealed class ClusterCoordinator : ISegmentExecutor
     // How long a loop waits for a server that went away before it tries again.
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(250);
 
+    /// <inheritdoc />
     public async Task StopAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
@@ -272,6 +280,7 @@ public sealed class ClusterCoordinator : ISegmentExecutor
         if (_nats is not null) await _nats.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public object? Report()
     {
         if (_announcement is null) return null; // the run never reached the cluster

@@ -12,6 +12,7 @@ public sealed record WorkerSettings
     /// <summary>Its name in logs, spans and run.json (default: host-pid).</summary>
     public string Id { get; init; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 
+    /// <summary>The machine it runs on, as reported to coordinators (default: the machine name).</summary>
     public string Host { get; init; } = Environment.MachineName;
 
     /// <summary>Items it holds at once, at most (null: what the job's distributed stages can work on at once).</summary>

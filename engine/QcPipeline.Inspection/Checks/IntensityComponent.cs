@@ -8,15 +8,19 @@ public sealed class IntensityOptions
 {
     private static readonly IntensityParameters D = new();
 
+    /// <summary>Lowest acceptable mean grey level of every channel.</summary>
     [Option("Lowest acceptable mean grey level of every channel.", Min = 0, Max = 255)]
     public double MeanMin { get; init; } = D.MeanMin;
 
+    /// <summary>Highest acceptable mean grey level of every channel.</summary>
     [Option("Highest acceptable mean grey level of every channel.", Min = 0, Max = 255)]
     public double MeanMax { get; init; } = D.MeanMax;
 
+    /// <summary>Lowest acceptable standard deviation of every channel.</summary>
     [Option("Lowest acceptable standard deviation of every channel.", Min = 0, Max = 255)]
     public double StdMin { get; init; } = D.StdMin;
 
+    /// <summary>Highest acceptable standard deviation of every channel.</summary>
     [Option("Highest acceptable standard deviation of every channel.", Min = 0, Max = 255)]
     public double StdMax { get; init; } = D.StdMax;
 }

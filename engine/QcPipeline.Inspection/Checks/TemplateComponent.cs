@@ -8,9 +8,11 @@ public sealed class TemplateOptions
 {
     private static readonly TemplateParameters D = new();
 
+    /// <summary>How far (pixels, each side) the golden crop may have moved in the test image.</summary>
     [Option("How far (pixels, each side) the golden crop may have moved in the test image.", Min = 0, Max = 4096)]
     public int SearchMargin { get; init; } = D.SearchMargin;
 
+    /// <summary>Lowest normalised correlation (-1..1) that passes.</summary>
     [Option("Lowest normalised correlation (-1..1) that passes.", Min = -1, Max = 1)]
     public double MinScore { get; init; } = D.MinScore;
 }

@@ -1,10 +1,10 @@
 namespace QcPipeline.SiteScan.Flight;
 
 /// <summary>Which altitude a check used.</summary>
-public enum AltitudeSource { None, Relative, Absolute, Gps }
+internal enum AltitudeSource { None, Relative, Absolute, Gps }
 
 /// <summary>A stretch of flight's altitudes checked: each photo's offset from the reference, the noise and the limit.</summary>
-public sealed record AltitudeResult(double[] Residuals, double NoiseM, double ThresholdM);
+internal sealed record AltitudeResult(double[] Residuals, double NoiseM, double ThresholdM);
 
 /// <summary>
 /// How far each photo's altitude is off its flight line's. A line flown at one height (its altitudes' spread is
@@ -17,7 +17,7 @@ public sealed record AltitudeResult(double[] Residuals, double NoiseM, double Th
 /// clear edge, leaves the flight around it without steps. The limit is the job's threshold, or five times the
 /// stretch's own noise where that is larger (noisy GPS altitudes).
 /// </summary>
-public static class AltitudeCheck
+internal static class AltitudeCheck
 {
     private const int MinPhotos = 5, LongestRun = 25, ShortRun = 6, EndRun = 5;
     private const double NoiseFactor = 5;

@@ -1,7 +1,7 @@
 namespace QcPipeline.SiteScan.Flight;
 
 /// <summary>Where a photo is: its folder's number and its place among the folder's photos.</summary>
-public readonly record struct PhotoAt(int Folder, int Index);
+internal readonly record struct PhotoAt(int Folder, int Index);
 
 /// <summary>
 /// duplicate, across the whole site: photos with the same EXIF and XMP bytes (<see cref="HeaderHash"/>), or taken
@@ -10,11 +10,12 @@ public readonly record struct PhotoAt(int Folder, int Index);
 /// "DJI_0042-copy.JPG"), then the first by folder and name. Works from two sorted arrays of keys, so a site of
 /// 100,000 photos costs a few megabytes, for a moment.
 /// </summary>
-public static class Duplicates
+internal static class Duplicates
 {
     private readonly record struct Key(ulong A, long B, long C, PhotoAt At);
 
     /// <param name="photos">Every photo of the site (not unreadable ones), with its facts.</param>
+    /// <param name="count">How many photos there are (the look-up lists are sized for them).</param>
     /// <param name="folderNames">The folders' names, by number.</param>
     /// <param name="nameOf">A photo's file name (asked only for photos that have a copy).</param>
     /// <returns>The duplicates: what each is a copy of ("folder/name" when in another folder).</returns>

@@ -4,7 +4,7 @@ namespace QcPipeline.SiteScan.Flight;
 
 /// <summary>Why a photo carries each of its flags, in one short phrase each (points.csv's flag_details, the
 /// report's table of flagged photos).</summary>
-public static class FlagDetails
+internal static class FlagDetails
 {
     public static List<string> Describe(in PhotoFacts f, FolderFlight folder, CameraTable cameras, GpsAggregateOptions o, GpsReading reading)
     {

@@ -2,6 +2,22 @@ using System.Runtime.InteropServices;
 
 namespace QcPipeline.SiteScan.Flight;
 
+/// <summary>A flight line as summary.json gives it; lengths in metres, rounded to the centimetre.</summary>
+/// <param name="Index">Its number in the folder, in capture order.</param>
+/// <param name="Kind">straight or orbit.</param>
+/// <param name="Photos">Photos on it.</param>
+/// <param name="First">Its first photo's file name.</param>
+/// <param name="Last">Its last photo's file name.</param>
+/// <param name="HeadingDeg">A straight line's axis in degrees; null for an orbit.</param>
+/// <param name="LengthM">The sum of its steps from photo to photo.</param>
+/// <param name="SpacingM">The median step between consecutive photos.</param>
+/// <param name="IntervalS">The median time between consecutive photos in seconds; null without times.</param>
+/// <param name="RadiusM">An orbit's radius; null for a straight line.</param>
+/// <param name="AltitudeSource">The altitude its altitude figures use (relative, absolute or gps); null: none recorded.</param>
+/// <param name="AltitudeMinM">Its lowest altitude.</param>
+/// <param name="AltitudeMaxM">Its highest altitude.</param>
+/// <param name="AltitudeSpreadM">Highest less lowest altitude.</param>
+/// <param name="AltitudeMadM">The median absolute deviation of its altitudes.</param>
 public sealed record LineReport(int Index, string Kind, int Photos, string First, string Last, double? HeadingDeg, double LengthM,
     double SpacingM, double? IntervalS, double? RadiusM, string? AltitudeSource, double? AltitudeMinM, double? AltitudeMaxM,
     double? AltitudeSpreadM, double? AltitudeMadM);
@@ -18,20 +34,35 @@ public sealed record PauseReport(int Line, string After, string Before, double S
 /// <summary>What flight QC found in one folder (one flight, usually).</summary>
 public sealed class FolderFlight
 {
+    /// <summary>The flight's shape: lawnmower, corridor, orbit, mixed, irregular or too_few_positions.</summary>
     public required string Pattern { get; init; }
+    /// <summary>Its flight lines.</summary>
     public required IReadOnlyList<LineReport> Lines { get; init; }
+    /// <summary>Holes in its lines where photos are missing.</summary>
     public required IReadOnlyList<GapReport> Gaps { get; init; }
+    /// <summary>Long waits between consecutive photos with no hole in the coverage.</summary>
     public required IReadOnlyList<PauseReport> Pauses { get; init; }
+    /// <summary>Forward and side overlap, where they can be estimated.</summary>
     public OverlapEstimate? Overlap { get; init; }
+    /// <summary>Why there is no overlap estimate, when there is none.</summary>
     public string? OverlapNote { get; init; }
+    /// <summary>The distance from the folder's median position beyond which a photo is far_from_site, in metres.</summary>
     public double FarLimitM { get; init; }
+    /// <summary>Flown looking down (so not_nadir applies under nadir_check: auto).</summary>
     public bool LooksDown { get; init; }
+    /// <summary>The camera most of its photos come from (its number in the site's camera table).</summary>
     public short MainCamera { get; init; }
+    /// <summary>Photos per flag name.</summary>
     public required IReadOnlyDictionary<string, int> FlagCounts { get; init; }
+    /// <summary>Photos with at least one flag.</summary>
     public int Flagged { get; init; }
+    /// <summary>Photos that could not be read (status error).</summary>
     public int Unreadable { get; init; }
+    /// <summary>Photos in the folder.</summary>
     public int Photos { get; init; }
+    /// <summary>Photos with a usable position.</summary>
     public int Positioned { get; init; }
+    /// <summary>The folder's verdict and its reasons.</summary>
     public required FolderVerdict Verdict { get; init; }
 }
 
@@ -40,7 +71,7 @@ public sealed class FolderFlight
 /// (photos far from the site or duplicated left out): its lines, gaps and pauses, each line's altitude, motion
 /// blur, overlap, and the folder's verdict. Duplicates are marked beforehand, across the site.
 /// </summary>
-public static class FolderAnalysis
+internal static class FolderAnalysis
 {
     public static FolderFlight Run(List<PhotoFacts> list, CameraTable cameras, GpsAggregateOptions o)
     {

@@ -2,11 +2,11 @@ namespace QcPipeline.SiteScan.Flight;
 
 /// <summary>A stretch of flight where photos are missing, between two consecutive photos (indices into the folder's
 /// photos in capture order); Line is the flight line it lies on, or -1 (a turn, a hover).</summary>
-public sealed record Gap(int Line, int After, int Before, Xy Centre, double LengthM, int MissingPhotos, double Seconds);
+internal sealed record Gap(int Line, int After, int Before, Xy Centre, double LengthM, int MissingPhotos, double Seconds);
 
 /// <summary>Two consecutive photos much later than the usual interval with no hole in the coverage: the drone
 /// stopped (a battery swap, a long hover) or the camera paused.</summary>
-public sealed record Pause(int Line, int After, int Before, double Seconds);
+internal sealed record Pause(int Line, int After, int Before, double Seconds);
 
 /// <summary>
 /// Gaps and pauses. Along a line (straight, or round an orbit by the angle about its centre), a step more than
@@ -19,7 +19,7 @@ public sealed record Pause(int Line, int After, int Before, double Seconds);
 /// them; and a photo such a camera took on time (under 1.75 intervals after the last) leaves no gap, however far
 /// it is. A stop of a minute or more (a battery swap) is a pause, unless it also left a hole along a line.
 /// </summary>
-public static class GapFinder
+internal static class GapFinder
 {
     private const int OwnStatisticsSteps = 5;
 

@@ -1,10 +1,10 @@
 namespace QcPipeline.SiteScan.Flight;
 
-public enum LineKind { Straight, Orbit }
+internal enum LineKind { Straight, Orbit }
 
 /// <summary>One flight line: the photos (indices into the folder's photos in capture order) taken along one
 /// straight pass of a grid, or round one orbit (a spiral climb counts as one orbit).</summary>
-public sealed record FlightLine(LineKind Kind, int[] Points, double AxisDeg, Xy Centre, double RadiusM);
+internal sealed record FlightLine(LineKind Kind, int[] Points, double AxisDeg, Xy Centre, double RadiusM);
 
 /// <summary>
 /// Finds a folder's flight lines from the direction of travel and the spacing between consecutive photos, so it
@@ -14,7 +14,7 @@ public sealed record FlightLine(LineKind Kind, int[] Points, double AxisDeg, Xy 
 /// orbit turning the same way), so lines hold across gaps; the photos of a turn between two lines belong to no
 /// line, which is why turns are never gaps. Steps shorter than a quarter of the usual spacing (hovering) end a line.
 /// </summary>
-public static class LineFinder
+internal static class LineFinder
 {
     public const int MinLinePhotos = 4, MinOrbitPhotos = 8;
 

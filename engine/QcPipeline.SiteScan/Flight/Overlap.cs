@@ -12,7 +12,7 @@ public sealed record OverlapEstimate(double? Forward, double? Side, double Heigh
 /// the track). Lines within 15° of the longest line's axis are parallel; their spacing is the median distance
 /// between neighbouring lines across that axis (lines flown twice, at the same offset, do not count).
 /// </summary>
-public static class Overlap
+internal static class Overlap
 {
     private const int MinPhotos = 5;
 

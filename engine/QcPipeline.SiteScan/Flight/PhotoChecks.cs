@@ -2,7 +2,7 @@ namespace QcPipeline.SiteScan.Flight;
 
 /// <summary>The cameras of a site: make and model, and whether each records gimbal data (a known drone camera,
 /// or one whose photos in this site have it).</summary>
-public sealed class CameraTable
+internal sealed class CameraTable
 {
     private readonly Dictionary<(string?, string?), short> _ids = [];
     private readonly List<(string? Make, string? Model)> _names = [];
@@ -35,7 +35,7 @@ public sealed class CameraTable
 /// The checks that need one photo and its folder's habits: position, gimbal, RTK fix, camera, and the folder's
 /// outliers by distance. Each sets flags on the photos it finds.
 /// </summary>
-public static class PhotoChecks
+internal static class PhotoChecks
 {
     public static void Position(Span<PhotoFacts> photos)
     {

@@ -5,6 +5,7 @@ namespace QcPipeline.SiteScan.Flight;
 [Flags]
 public enum PhotoFlags : ushort
 {
+    /// <summary>Nothing found.</summary>
     None = 0,
     /// <summary>No usable GPS: none recorded, unreadable, or a void fix.</summary>
     NoPosition = 1 << 0,
@@ -31,6 +32,7 @@ public enum PhotoFlags : ushort
 /// <summary>The flags' names as points.csv, points.geojson and summary.json write them, and what each means.</summary>
 public static class PhotoFlagNames
 {
+    /// <summary>Every flag with its name and meaning, in vocabulary order.</summary>
     public static readonly IReadOnlyList<(PhotoFlags Flag, string Name, string Meaning)> All =
     [
         (PhotoFlags.NoPosition, "no_position", "no usable GPS: none recorded, unreadable, or a void fix (GPSStatus V)"),
@@ -45,6 +47,7 @@ public static class PhotoFlagNames
         (PhotoFlags.MixedCamera, "mixed_camera", "taken with another camera (make and model) than most photos of its folder"),
     ];
 
+    /// <summary>The name of <paramref name="single"/>, one flag.</summary>
     public static string Name(PhotoFlags single) => All.First(f => f.Flag == single).Name;
 
     /// <summary>The flags set, in vocabulary order.</summary>

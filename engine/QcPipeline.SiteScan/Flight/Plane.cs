@@ -1,7 +1,7 @@
 namespace QcPipeline.SiteScan.Flight;
 
 /// <summary>A point on a folder's local plane: metres east and north of the folder's median position.</summary>
-public readonly record struct Xy(double X, double Y)
+internal readonly record struct Xy(double X, double Y)
 {
     public double DistanceTo(Xy o) => Math.Sqrt((X - o.X) * (X - o.X) + (Y - o.Y) * (Y - o.Y));
 }
@@ -10,7 +10,7 @@ public readonly record struct Xy(double X, double Y)
 /// The flat-earth arithmetic of one folder: an equirectangular projection around its median position (well under
 /// a centimetre off across a site), bearings and robust statistics.
 /// </summary>
-public static class Plane
+internal static class Plane
 {
     private const double Rad = Math.PI / 180;
 

@@ -11,7 +11,7 @@ public sealed record FolderVerdict(string Status, IReadOnlyList<string> Reasons)
 /// flagged or unreadable (by default any), any gap, or a mapping flight's estimated overlap below
 /// min_forward_overlap or min_side_overlap. Otherwise ok.
 /// </summary>
-public static class Verdicts
+internal static class Verdicts
 {
     public const string Ok = "ok", Warn = "warn", Fail = "fail";
 

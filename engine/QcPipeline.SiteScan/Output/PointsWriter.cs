@@ -12,7 +12,7 @@ namespace QcPipeline.SiteScan.Output;
 /// capture order) and one per gap. points.csv is RFC 4180 by CsvHelper, with text that a spreadsheet would run as a
 /// formula (=, +, -, @ first) escaped with a leading apostrophe; numbers are numbers.
 /// </summary>
-public sealed class PointsWriter : IDisposable
+internal sealed class PointsWriter : IDisposable
 {
     public static readonly string[] Columns =
     [

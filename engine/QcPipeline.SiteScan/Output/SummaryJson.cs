@@ -14,7 +14,7 @@ namespace QcPipeline.SiteScan.Output;
 /// a folder at a time (<see cref="Add"/>) as the analysis hands them out, each folder's part written to a
 /// temporary file at once, so a site of many folders is never held whole.
 /// </summary>
-public sealed class SummaryJson : IDisposable
+internal sealed class SummaryJson : IDisposable
 {
     public static readonly JsonSerializerOptions Out = new()
     {

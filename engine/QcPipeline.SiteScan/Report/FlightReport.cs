@@ -12,7 +12,7 @@ namespace QcPipeline.SiteScan.Report;
 /// ones coloured by flag, gaps drawn across), then the table of flagged photos with why. The map draws the flagged
 /// photos (up to report_map_points) and thins the clean ones and the paths evenly to stay within it.
 /// </summary>
-public sealed class FlightReport
+internal sealed class FlightReport
 {
     public const int MaxTableRows = 2000;
 

@@ -8,7 +8,7 @@ namespace QcPipeline.SiteScan.Spill;
 /// temporary file in the output folder, deleted when closed. A folder's facts are read back when it is analysed,
 /// one folder at a time, so memory holds one folder's photos, not the site's.
 /// </summary>
-public sealed class FactsStore : IDisposable
+internal sealed class FactsStore : IDisposable
 {
     private readonly FileStream _file;
     private readonly BinaryWriter _writer;

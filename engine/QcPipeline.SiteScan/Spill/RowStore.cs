@@ -8,7 +8,7 @@ namespace QcPipeline.SiteScan.Spill;
 /// points.geojson. Binary, a value only where the reading has one (a bit per field says which); camera names
 /// read back are shared, not copied per photo.
 /// </summary>
-public sealed class RowStore : IDisposable
+internal sealed class RowStore : IDisposable
 {
     private readonly FileStream _file;
     private readonly BinaryWriter _writer;

@@ -1,4 +1,4 @@
-namespace QcPipeline.SiteScan.Generation;
+namespace QcPipeline.Demo.Generation;
 
 /// <summary>
 /// One drone photo to write, with everything its headers should hold: position, time, altitudes, DJI gimbal and
@@ -7,25 +7,43 @@ namespace QcPipeline.SiteScan.Generation;
 /// </summary>
 public sealed record PlannedPhoto
 {
+    /// <summary>The folder (flight) it is written to.</summary>
     public required string Folder { get; init; }
+    /// <summary>The file name.</summary>
     public required string Name { get; init; }
+    /// <summary>Local capture time.</summary>
     public DateTime TakenAt { get; init; }
+    /// <summary>The capture time's UTC offset (in XMP, as DJI writes it).</summary>
     public TimeSpan? UtcOffset { get; init; }
+    /// <summary>Signed degrees (EXIF GPS and XMP), or null for a photo without GPS.</summary>
     public double? Latitude { get; init; }
+    /// <summary>Signed degrees (EXIF GPS and XMP), or null for a photo without GPS.</summary>
     public double? Longitude { get; init; }
     /// <summary>EXIF GPSAltitude.</summary>
     public double? GpsAltitude { get; init; }
+    /// <summary>Height above take-off, metres.</summary>
     public double? RelativeAltitude { get; init; }
+    /// <summary>DJI's barometric altitude above sea level, metres.</summary>
     public double? AbsoluteAltitude { get; init; }
+    /// <summary>Gimbal pitch, degrees.</summary>
     public double? GimbalPitch { get; init; }
+    /// <summary>Gimbal yaw, degrees.</summary>
     public double? GimbalYaw { get; init; }
+    /// <summary>The drone's heading, degrees.</summary>
     public double? FlightYaw { get; init; }
+    /// <summary>Speed north, metres a second.</summary>
     public double? SpeedNorth { get; init; }
+    /// <summary>Speed east, metres a second.</summary>
     public double? SpeedEast { get; init; }
+    /// <summary>Speed down, metres a second.</summary>
     public double? SpeedDown { get; init; }
+    /// <summary>Camera make (EXIF and XMP).</summary>
     public string? Make { get; init; } = "DJI";
+    /// <summary>Camera model (EXIF and XMP).</summary>
     public string? Model { get; init; } = "FC6310S";
+    /// <summary>Exposure and optics, or null for none.</summary>
     public CameraSettings? Camera { get; init; }
+    /// <summary>DJI's RtkFlag (with RTK standard deviations), or null for none.</summary>
     public int? RtkFlag { get; init; }
 
     /// <summary>The photo as a small real JPEG (a 16×16 picture: flight QC reads only the headers).</summary>

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using QcPipeline.Ssh;
 
-namespace QcPipeline.Ssh;
+namespace QcPipeline.Demo;
 
 /// <summary>
 /// Debian's OpenSSH sshd on 127.0.0.1 at a free port, with its own host keys, client key, known_hosts and
@@ -48,12 +49,19 @@ public sealed class SshdSandbox : IDisposable
         Start();
     }
 
+    /// <summary>The folder served (full path).</summary>
     public string ContentDirectory { get; }
+    /// <summary>The sandbox's own folder: keys, config, known_hosts (removed on dispose).</summary>
     public string Directory { get; }
+    /// <summary>The user sessions log in as.</summary>
     public string User { get; }
+    /// <summary>The port sshd listens on (127.0.0.1).</summary>
     public int Port { get; private set; }
+    /// <summary>sshd's MaxStartups (see the constructor).</summary>
     public int MaxStartups { get; }
+    /// <summary>sshd's MaxSessions (see the constructor).</summary>
     public int MaxSessions { get; }
+    /// <summary>The private key sshd lets in (its public half is in authorized_keys).</summary>
     public string ClientKeyPath { get; }
 
     /// <summary>sshd's process id while it runs (its session processes are its children): for CPU accounting.</summary>
@@ -227,6 +235,7 @@ public sealed class SshdSandbox : IDisposable
         if (p.ExitCode != 0) throw new SshException(SshErrorKind.Other, $"ssh-keygen {string.Join(' ', args)} failed: {error.Result.Trim()}", transient: false);
     }
 
+    /// <summary>Kills sshd and removes the sandbox's folder.</summary>
     public void Dispose()
     {
         Kill();

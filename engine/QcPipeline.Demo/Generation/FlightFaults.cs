@@ -1,23 +1,35 @@
-namespace QcPipeline.SiteScan.Generation;
+namespace QcPipeline.Demo.Generation;
 
 /// <summary>How many of each fault to inject into one flight.</summary>
 public sealed record FaultPlan
 {
+    /// <summary>Single photos removed.</summary>
     public int RemovedSingles { get; init; } = 5;
     /// <summary>Runs of 2 to <see cref="LongestRun"/> photos removed together.</summary>
     public int RemovedRuns { get; init; } = 3;
+    /// <summary>The most photos one removed run takes.</summary>
     public int LongestRun { get; init; } = 6;
+    /// <summary>Photos moved kilometres away (a GPS glitch).</summary>
     public int MovedFar { get; init; } = 1;
+    /// <summary>Photos with the gimbal level instead of pointing down.</summary>
     public int GimbalLevel { get; init; } = 1;
+    /// <summary>Photos with the gimbal pointing up.</summary>
     public int GimbalUp { get; init; } = 1;
+    /// <summary>Photos without GPS.</summary>
     public int GpsRemoved { get; init; } = 2;
+    /// <summary>Photos without gimbal data.</summary>
     public int GimbalRemoved { get; init; } = 2;
+    /// <summary>Captures uploaded twice.</summary>
     public int Duplicated { get; init; } = 1;
     /// <summary>Runs of 3 to 5 photos flown 15 to 45 m off their line's altitude.</summary>
     public int AltitudeSteps { get; init; } = 1;
+    /// <summary>Photos at position 0,0.</summary>
     public int NullIsland { get; init; }
+    /// <summary>Photos with a long (blurring) exposure.</summary>
     public int LongExposure { get; init; }
+    /// <summary>Photos with an RTK float fix instead of a fixed one.</summary>
     public int RtkFloat { get; init; }
+    /// <summary>Photos from another camera model.</summary>
     public int OtherCamera { get; init; }
 
     /// <summary>What a survey log's headers can show: its faults, none that needs fields the log lacks.</summary>
@@ -49,6 +61,7 @@ public sealed class FaultedFlight
 /// </summary>
 public static class FlightFaults
 {
+    /// <summary>The flight with the plan's faults injected, drawn from <paramref name="seed"/>.</summary>
     public static FaultedFlight Inject(IReadOnlyList<PlannedPhoto> flight, FaultPlan plan, int seed)
     {
         var random = new Random(seed);

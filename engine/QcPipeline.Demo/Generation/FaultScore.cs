@@ -1,9 +1,10 @@
 using System.Text.RegularExpressions;
 
-namespace QcPipeline.SiteScan.Generation;
+namespace QcPipeline.Demo.Generation;
 
-/// <summary>What flight QC made of one photo, and of one gap it reported (by file names).</summary>
+/// <summary>What flight QC made of one photo: its file name and the flags it got.</summary>
 public sealed record FoundPhoto(string Name, IReadOnlySet<string> Flags);
+/// <summary>A gap flight QC reported, between two photos (by file name).</summary>
 public sealed record FoundGap(string After, string Before);
 
 /// <summary>
@@ -14,20 +15,33 @@ public sealed record FoundGap(string After, string Before);
 /// </summary>
 public sealed partial class FaultScore
 {
+    /// <summary>Per flag: injected photos that got it, and photos it was injected into.</summary>
     public Dictionary<string, (int Found, int Injected)> ByFlag { get; } = new(StringComparer.Ordinal);
+    /// <summary>Photos without an injected fault.</summary>
     public int CleanPhotos { get; private set; }
+    /// <summary>Clean photos that got a flag all the same.</summary>
     public int CleanFlagged { get; private set; }
+    /// <summary>Each miss and false alarm, one line each (for a failure message).</summary>
     public List<string> Misses { get; } = [];
+    /// <summary>Photos removed from the flights.</summary>
     public int RemovedPhotos { get; private set; }
+    /// <summary>Removed photos that lie inside a reported gap.</summary>
     public int RemovedCovered { get; private set; }
+    /// <summary>Gaps flight QC reported.</summary>
     public int ReportedGaps { get; private set; }
+    /// <summary>Reported gaps that hold a removed photo or a jump of the camera's file counter.</summary>
     public int RealGaps { get; private set; }
 
+    /// <summary>Share of removed photos inside a reported gap (1 when none was removed).</summary>
     public double GapCoverage => RemovedPhotos == 0 ? 1 : (double)RemovedCovered / RemovedPhotos;
+    /// <summary>Share of reported gaps that are real (1 when none was reported).</summary>
     public double GapPrecision => ReportedGaps == 0 ? 1 : (double)RealGaps / ReportedGaps;
+    /// <summary>Share of clean photos that got a flag.</summary>
     public double CleanFlaggedShare => CleanPhotos == 0 ? 0 : (double)CleanFlagged / CleanPhotos;
+    /// <summary>Share of the photos <paramref name="flag"/> was injected into that got it (1 when none).</summary>
     public double Recall(string flag) => ByFlag.TryGetValue(flag, out var x) && x.Injected > 0 ? (double)x.Found / x.Injected : 1;
 
+    /// <summary>The score of one flight.</summary>
     public static FaultScore Of(FaultedFlight truth, IEnumerable<FoundPhoto> photos, IEnumerable<FoundGap> gaps)
     {
         var score = new FaultScore();
@@ -35,6 +49,7 @@ public sealed partial class FaultScore
         return score;
     }
 
+    /// <summary>Adds one flight: the truth about its faults, and what flight QC found.</summary>
     public void Add(FaultedFlight truth, IEnumerable<FoundPhoto> photos, IEnumerable<FoundGap> gaps)
     {
         foreach (var p in photos)
@@ -67,6 +82,7 @@ public sealed partial class FaultScore
         }
     }
 
+    /// <summary>Adds another score's counts.</summary>
     public void Add(FaultScore other)
     {
         foreach (var (flag, (found, injected)) in other.ByFlag)

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Google.Protobuf;
 
-namespace QcPipeline.Telemetry.Tests;
+namespace QcPipeline.TestKit;
 
 public sealed record OtlpEvent(string Name, Dictionary<string, object?> Attributes);
 

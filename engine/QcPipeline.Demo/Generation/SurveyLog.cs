@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using CsvHelper;
 
-namespace QcPipeline.SiteScan.Generation;
+namespace QcPipeline.Demo.Generation;
 
 /// <summary>
 /// A real survey's photos as exiftool tabulated them (<c>exiftool -csv</c> with SourceFile, FileName,
@@ -13,6 +13,7 @@ namespace QcPipeline.SiteScan.Generation;
 /// </summary>
 public static partial class SurveyLog
 {
+    /// <summary>The table's photos, by folder and capture time.</summary>
     public static List<PlannedPhoto> Read(string csvPath)
     {
         using var stream = File.OpenRead(csvPath);

@@ -6,18 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Xunit;
 
-namespace QcPipeline.Service.Tests;
-
-/// <summary>A fact that needs Debian's chromium (run.sh installs it for `./run.sh test`).</summary>
-public sealed class ChromiumFactAttribute : FactAttribute
-{
-    public const string Binary = "/usr/bin/chromium";
-
-    public ChromiumFactAttribute()
-    {
-        if (!File.Exists(Binary)) Skip = $"needs {Binary} (Debian package chromium; `./run.sh test` installs it)";
-    }
-}
+namespace QcPipeline.TestKit;
 
 /// <summary>
 /// Debian's headless Chromium driven over the DevTools protocol (a WebSocket from the framework, no driver package):
@@ -42,7 +31,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
     public static async Task<HeadlessChromium> StartAsync()
     {
         var profile = Directory.CreateTempSubdirectory("qc-chromium").FullName;
-        var psi = new ProcessStartInfo(ChromiumFactAttribute.Binary) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(Chromium.Binary) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--remote-debugging-port=0", $"--user-data-dir={profile}", "--window-size=1300,900", "about:blank" })

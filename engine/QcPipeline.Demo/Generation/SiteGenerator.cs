@@ -1,4 +1,7 @@
-namespace QcPipeline.SiteScan.Generation;
+using QcPipeline.Core.Outputs;
+using QcPipeline.SiteScan;
+
+namespace QcPipeline.Demo.Generation;
 
 /// <summary>How a flight moves its camera.</summary>
 public enum FlightPattern
@@ -19,18 +22,25 @@ public sealed record SiteSpec
 {
     /// <summary>The tower (and the centre of every flight).</summary>
     public double Latitude { get; init; } = 51.366210;
+    /// <summary>See <see cref="Latitude"/>.</summary>
     public double Longitude { get; init; } = 12.309040;
     /// <summary>Ground height above sea level at the take-off point.</summary>
     public double GroundAltitude { get; init; } = 157.5;
+    /// <summary>The first photo's local time.</summary>
     public DateTime Start { get; init; } = new(2025, 6, 2, 9, 30, 0);
+    /// <summary>The local time's offset from UTC.</summary>
     public TimeSpan UtcOffset { get; init; } = TimeSpan.FromHours(2);
+    /// <summary>Time between photos.</summary>
     public TimeSpan PhotoInterval { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Time between the end of one flight and the start of the next (battery swap).</summary>
     public TimeSpan FlightGap { get; init; } = TimeSpan.FromMinutes(6);
+    /// <summary>The flights, in the order flown.</summary>
     public required IReadOnlyList<FlightSpec> Flights { get; init; }
     /// <summary>Make each photo about this many bytes (varied by ±8 % per photo); 0: small photos.</summary>
     public long PadTo { get; init; }
+    /// <summary>Picture width of small photos, pixels.</summary>
     public int Width { get; init; } = 160;
+    /// <summary>Picture height of small photos, pixels.</summary>
     public int Height { get; init; } = 120;
 }
 
@@ -54,6 +64,7 @@ public static class SiteGenerator
     /// <summary>The default demo: three flights, 60 small photos.</summary>
     public static IReadOnlyList<GeneratedPhoto> Demo(string dir) => Generate(dir, DemoSpec);
 
+    /// <summary>The spec of <see cref="Demo"/>.</summary>
     public static SiteSpec DemoSpec { get; } = new()
     {
         Flights =
@@ -68,6 +79,7 @@ public static class SiteGenerator
     /// (about 6.9 GB; files already there with the same bytes are not rewritten).</summary>
     public static IReadOnlyList<GeneratedPhoto> LikeUsers(string dir) => Generate(dir, LikeUsersSpec);
 
+    /// <summary>The spec of <see cref="LikeUsers"/>.</summary>
     public static SiteSpec LikeUsersSpec { get; } = new()
     {
         PadTo = 5_000_000,
@@ -88,6 +100,7 @@ public static class SiteGenerator
         ],
     };
 
+    /// <summary>Writes the site under <paramref name="dir"/> (only files whose bytes changed); returns its photos.</summary>
     public static IReadOnlyList<GeneratedPhoto> Generate(string dir, SiteSpec spec)
     {
         var photos = Plan(dir, spec);
@@ -207,13 +220,7 @@ public static class SiteGenerator
         var info = new FileInfo(path);
         if (info.Exists && info.Length == probe.Length && SamePrefix(path, probe.Prefix)) return;
         Directory.CreateDirectory(info.DirectoryName!);
-        var temp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        try
-        {
-            builder.Write(temp);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally { if (File.Exists(temp)) File.Delete(temp); }
+        AtomicFile.Write(path, builder.WriteTo);
     }
 
     private static bool SamePrefix(string path, ReadOnlySpan<byte> prefix)

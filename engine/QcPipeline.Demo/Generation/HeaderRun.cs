@@ -1,6 +1,7 @@
+using QcPipeline.SiteScan;
 using QcPipeline.SiteScan.Flight;
 
-namespace QcPipeline.SiteScan.Generation;
+namespace QcPipeline.Demo.Generation;
 
 /// <summary>
 /// Flight QC of planned photos without the engine: each photo's JPEG is built in memory and read back by
@@ -9,9 +10,11 @@ namespace QcPipeline.SiteScan.Generation;
 /// </summary>
 public sealed class HeaderRun(IReadOnlyList<PlannedPhoto> photos)
 {
+    /// <summary>Each photo's reading, in the order given.</summary>
     public IReadOnlyList<(string Folder, string Name, GpsReading Reading)> Readings { get; } =
         photos.AsParallel().AsOrdered().Select(p => (p.Folder, p.Name, GpsReader.Read(p.Builder().Build()))).ToList();
 
+    /// <summary>Flight QC of the readings under <paramref name="options"/>: each photo's flags, the gaps, and the analysis (its spill files in <paramref name="workDirectory"/>).</summary>
     public (List<FoundPhoto> Photos, List<FoundGap> Gaps, SiteAnalysis Site) Analyse(GpsAggregateOptions options, string workDirectory)
     {
         var site = new SiteAnalysis(workDirectory);

@@ -1,34 +1,55 @@
-namespace QcPipeline.SiteScan.Generation;
+namespace QcPipeline.Demo.Generation;
 
 /// <summary>How a generated flight is flown and shot.</summary>
 public sealed record FlightPlan
 {
+    /// <summary>Where the flight starts (the grid's corner, the orbit's centre).</summary>
     public double Latitude { get; init; } = 47.0832;
+    /// <summary>Where the flight starts (the grid's corner, the orbit's centre).</summary>
     public double Longitude { get; init; } = 8.2717;
+    /// <summary>Ground height above sea level, metres.</summary>
     public double GroundAltitude { get; init; } = 512;
+    /// <summary>The first photo's local time.</summary>
     public DateTime Start { get; init; } = new(2025, 9, 14, 10, 5, 0);
+    /// <summary>The local time's offset from UTC.</summary>
     public TimeSpan UtcOffset { get; init; } = TimeSpan.FromHours(2);
+    /// <summary>Flight height above take-off, metres.</summary>
     public double HeightM { get; init; } = 80;
+    /// <summary>Ground speed, metres a second.</summary>
     public double SpeedMs { get; init; } = 8;
+    /// <summary>Seconds between photos.</summary>
     public double IntervalS { get; init; } = 2;
     /// <summary>Lawnmower: lines, photos per line, the lines' spacing and the grid's bearing.</summary>
     public int Lines { get; init; } = 8;
+    /// <summary>Photos on each line.</summary>
     public int PhotosPerLine { get; init; } = 24;
+    /// <summary>Metres between lines.</summary>
     public double LineSpacingM { get; init; } = 30;
+    /// <summary>The lines' bearing, degrees from north.</summary>
     public double GridBearingDeg { get; init; } = 37;
     /// <summary>Orbit: radius, photos per turn, turns, climb per turn, gimbal pitch.</summary>
     public double RadiusM { get; init; } = 40;
+    /// <summary>Photos on each turn of an orbit.</summary>
     public int PhotosPerTurn { get; init; } = 36;
+    /// <summary>Turns flown.</summary>
     public double Turns { get; init; } = 2;
+    /// <summary>Metres climbed each turn (0: a flat orbit).</summary>
     public double ClimbPerTurnM { get; init; }
+    /// <summary>The orbit's gimbal pitch, degrees (negative: down).</summary>
     public double OrbitPitchDeg { get; init; } = -30;
     /// <summary>Noise on positions (σ, metres) and on the barometric altitude.</summary>
     public double GpsNoiseM { get; init; } = 0.8;
+    /// <summary>Noise on the barometric altitude (σ, metres).</summary>
     public double AltitudeNoiseM { get; init; } = 0.3;
+    /// <summary>Exposure time, seconds.</summary>
     public double ExposureS { get; init; } = 1.0 / 1000;
+    /// <summary>DJI's RtkFlag (50: fixed), or null for a drone without RTK.</summary>
     public int? RtkFlag { get; init; }
+    /// <summary>The camera model written.</summary>
     public string Model { get; init; } = "FC6310S";
+    /// <summary>The camera's file counter at the first photo.</summary>
     public int FirstNumber { get; init; } = 1;
+    /// <summary>Seed of the noise.</summary>
     public int Seed { get; init; } = 1;
 }
 
@@ -40,11 +61,13 @@ public sealed record FlightPlan
 /// </summary>
 public static class FlightPlans
 {
+    /// <summary>The Phantom 4 Pro V2's camera: 8.8 mm (24 mm equivalent), 5472 × 3648, ISO 100.</summary>
     public static readonly CameraSettings Phantom4Pro = new()
     {
         FocalLength = 8.8, FocalLength35mm = 24, PixelWidth = 5472, PixelHeight = 3648, Iso = 100,
     };
 
+    /// <summary>A lawnmower grid, its U-turns included, in <paramref name="folder"/>.</summary>
     public static List<PlannedPhoto> Lawnmower(string folder, FlightPlan plan)
     {
         var random = new Random(plan.Seed);
@@ -76,6 +99,7 @@ public static class FlightPlans
         }).ToList());
     }
 
+    /// <summary>An orbit (a spiral with <see cref="FlightPlan.ClimbPerTurnM"/>), camera on the centre, in <paramref name="folder"/>.</summary>
     public static List<PlannedPhoto> Orbit(string folder, FlightPlan plan)
     {
         var random = new Random(plan.Seed);

@@ -1,21 +1,25 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace QcPipeline.SiteScan.Generation;
+namespace QcPipeline.Demo.Generation;
 
 /// <summary>One TIFF/EXIF directory entry: tag, field type, value count and the value's bytes (little-endian).</summary>
 public sealed record TiffEntry(ushort Tag, ushort Type, int Count, byte[] Value)
 {
+    /// <summary>TIFF field types: BYTE, ASCII, SHORT, LONG, RATIONAL and SRATIONAL.</summary>
     public const ushort TypeByte = 1, TypeAscii = 2, TypeShort = 3, TypeLong = 4, TypeRational = 5, TypeSRational = 10;
 
+    /// <summary>A NUL-terminated ASCII string.</summary>
     public static TiffEntry Ascii(ushort tag, string text)
     {
         var bytes = Encoding.ASCII.GetBytes(text + "\0");
         return new(tag, TypeAscii, bytes.Length, bytes);
     }
 
+    /// <summary>BYTE values.</summary>
     public static TiffEntry Bytes(ushort tag, params byte[] values) => new(tag, TypeByte, values.Length, values);
 
+    /// <summary>One SHORT.</summary>
     public static TiffEntry Short(ushort tag, ushort value)
     {
         var b = new byte[2];
@@ -23,6 +27,7 @@ public sealed record TiffEntry(ushort Tag, ushort Type, int Count, byte[] Value)
         return new(tag, TypeShort, 1, b);
     }
 
+    /// <summary>One LONG.</summary>
     public static TiffEntry Long(ushort tag, uint value)
     {
         var b = new byte[4];
@@ -58,6 +63,7 @@ public sealed record TiffEntry(ushort Tag, ushort Type, int Count, byte[] Value)
 /// <summary>Deliberate damage to the EXIF structure, for hostile test files.</summary>
 public enum ExifDamage
 {
+    /// <summary>A well-formed structure.</summary>
     None,
     /// <summary>The GPS IFD pointer points far beyond the EXIF segment.</summary>
     GpsPointerOutOfRange,
@@ -75,6 +81,7 @@ public static class ExifWriter
     /// <param name="ifd0">IFD0 entries (Make, Model, …); the sub-IFD pointers are added here.</param>
     /// <param name="exif">The EXIF sub-IFD (DateTimeOriginal, …), or null for none.</param>
     /// <param name="gps">The GPS IFD, or null for none (an empty list writes an empty GPS IFD).</param>
+    /// <param name="damage">What to break, for hostile files.</param>
     public static byte[] Build(IEnumerable<TiffEntry> ifd0, IReadOnlyList<TiffEntry>? exif, IReadOnlyList<TiffEntry>? gps, ExifDamage damage = ExifDamage.None)
     {
         var main = ifd0.ToList();

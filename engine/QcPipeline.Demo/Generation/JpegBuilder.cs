@@ -1,29 +1,46 @@
 using System.Globalization;
 using System.Text;
 
-namespace QcPipeline.SiteScan.Generation;
+namespace QcPipeline.Demo.Generation;
 
 /// <summary>DJI's flight data as its cameras write it in XMP (namespace drone-dji), plus the XMP dates and camera.</summary>
 public sealed record DjiXmp
 {
+    /// <summary>drone-dji:GPSLatitude, signed degrees.</summary>
     public double? Latitude { get; init; }
+    /// <summary>drone-dji:GPSLongitude, signed degrees.</summary>
     public double? Longitude { get; init; }
+    /// <summary>Altitude above sea level, metres.</summary>
     public double? AbsoluteAltitude { get; init; }
+    /// <summary>Height above the take-off point, metres.</summary>
     public double? RelativeAltitude { get; init; }
+    /// <summary>Gimbal pitch, degrees (-90: straight down).</summary>
     public double? GimbalPitchDegree { get; init; }
+    /// <summary>Gimbal yaw, degrees from north.</summary>
     public double? GimbalYawDegree { get; init; }
+    /// <summary>The drone's heading, degrees from north.</summary>
     public double? FlightYawDegree { get; init; }
+    /// <summary>Speed north, metres a second.</summary>
     public double? FlightXSpeed { get; init; }
+    /// <summary>Speed east, metres a second.</summary>
     public double? FlightYSpeed { get; init; }
+    /// <summary>Speed down, metres a second.</summary>
     public double? FlightZSpeed { get; init; }
+    /// <summary>RTK fix (50: fixed, 34: float, 16: single).</summary>
     public int? RtkFlag { get; init; }
+    /// <summary>RTK standard deviation east, metres.</summary>
     public double? RtkStdLon { get; init; }
+    /// <summary>RTK standard deviation north, metres.</summary>
     public double? RtkStdLat { get; init; }
+    /// <summary>RTK standard deviation of the height, metres.</summary>
     public double? RtkStdHgt { get; init; }
     /// <summary>xmp:CreateDate: DJI writes the capture time here with its UTC offset.</summary>
     public DateTime? CreateDate { get; init; }
+    /// <summary>The UTC offset written with <see cref="CreateDate"/>.</summary>
     public TimeSpan? CreateDateOffset { get; init; }
+    /// <summary>tiff:Make.</summary>
     public string? Make { get; init; }
+    /// <summary>tiff:Model.</summary>
     public string? Model { get; init; }
 
     /// <summary>The XMP packet (what follows the "http://ns.adobe.com/xap/1.0/\0" signature in APP1).</summary>
@@ -68,15 +85,20 @@ public sealed record CameraSettings
 {
     /// <summary>Seconds, written as the rational 1/N when that is exact (1/1000), else to a microsecond.</summary>
     public double? ExposureTime { get; init; }
+    /// <summary>ISO speed.</summary>
     public int? Iso { get; init; }
+    /// <summary>Focal length, millimetres.</summary>
     public double? FocalLength { get; init; }
+    /// <summary>Focal length in 35 mm terms, millimetres.</summary>
     public int? FocalLength35mm { get; init; }
     /// <summary>ExifImageWidth/Height: the full image's size (our small test pictures are not that size).</summary>
     public int? PixelWidth { get; init; }
+    /// <summary>ExifImageHeight (see <see cref="PixelWidth"/>).</summary>
     public int? PixelHeight { get; init; }
     /// <summary>FocalPlaneXResolution in pixels per millimetre (written with unit mm).</summary>
     public double? FocalPlanePxPerMm { get; init; }
 
+    /// <summary>The EXIF sub-IFD entries for the settings given.</summary>
     public IEnumerable<TiffEntry> Entries()
     {
         if (ExposureTime is { } t)
@@ -134,39 +156,50 @@ public static class GpsEntries
 }
 
 /// <summary>
-/// Writes a real (small) JPEG with EXIF (camera, capture time, GPS) and optional DJI XMP, encoded by our own
-/// <see cref="JpegEncoder"/>. With <see cref="PadTo"/>, the image is made as large as a survey photo (its
+/// Writes a real (small) JPEG with EXIF (camera, capture time, GPS) and optional DJI XMP, its pixels encoded by
+/// OpenCV (<see cref="JpegEncoder"/>). With <see cref="PadTo"/>, the image is made as large as a survey photo (its
 /// bulk, as in real files, is image data after the metadata, which a header fetch never reads).
 /// </summary>
 public sealed record JpegBuilder
 {
+    /// <summary>Picture width, pixels.</summary>
     public int Width { get; init; } = 160;
+    /// <summary>Picture height, pixels.</summary>
     public int Height { get; init; } = 120;
+    /// <summary>JPEG quality, 1 to 100.</summary>
     public int Quality { get; init; } = 85;
 
     /// <summary>The picture (default: a sky-over-ground gradient). Ignored when padding.</summary>
     public Func<int, int, (byte R, byte G, byte B)>? Pixel { get; init; }
 
+    /// <summary>EXIF Make, or null for none.</summary>
     public string? Make { get; init; }
+    /// <summary>EXIF Model, or null for none.</summary>
     public string? Model { get; init; }
+    /// <summary>DateTime, DateTimeOriginal and DateTimeDigitized (with SubSecTimeOriginal when it has a fraction).</summary>
     public DateTime? TakenAt { get; init; }
+    /// <summary>OffsetTimeOriginal, or null for none (DJI writes none).</summary>
     public TimeSpan? UtcOffset { get; init; }
 
     /// <summary>The GPS IFD (see <see cref="GpsEntries"/>); null writes none, an empty list an empty one.</summary>
     public IReadOnlyList<TiffEntry>? Gps { get; init; }
 
+    /// <summary>DJI's XMP packet, or null for none.</summary>
     public DjiXmp? Xmp { get; init; }
 
+    /// <summary>Exposure and optics, or null for none.</summary>
     public CameraSettings? Camera { get; init; }
 
     /// <summary>False: no EXIF segment at all.</summary>
     public bool WithExif { get; init; } = true;
 
+    /// <summary>Damage done to the EXIF structure (hostile files).</summary>
     public ExifDamage Damage { get; init; }
 
     /// <summary>Make the file about this many bytes long (0: as small as the picture).</summary>
     public long PadTo { get; init; }
 
+    /// <summary>The file's bytes.</summary>
     public byte[] Build()
     {
         using var output = new MemoryStream();
@@ -184,12 +217,14 @@ public sealed record JpegBuilder
         if (PadTo > 0) WritePadded(output);
         else
         {
-            var image = JpegEncoder.Rgb.Create(Width, Height, Pixel ?? DefaultPicture);
-            output.Write(JpegEncoder.EncodeFrame(image, Quality));
+            var frame = JpegEncoder.Encode(JpegEncoder.Rgb.Create(Width, Height, Pixel ?? DefaultPicture), Quality);
+            output.Write(frame.Tables);
+            output.Write(frame.Scan);
         }
         output.Write([0xFF, 0xD9]);
     }
 
+    /// <summary>Writes the file to <paramref name="path"/> (its folder is created).</summary>
     public void Write(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -225,23 +260,32 @@ public sealed record JpegBuilder
         return ((byte)(70 + v), (byte)(110 + v), (byte)(50 + v / 2));
     }
 
-    // A large image made of one encoded band of 8 MCU rows (one restart interval each) repeated: each copy
-    // decodes on its own, so the file is a valid baseline JPEG of the wanted size at the cost of one band.
+    // A large image made of one encoded band of MCU rows repeated: its restart intervals decode on their own, so
+    // with the restart markers numbered on across the copies, the file is a valid baseline JPEG of the wanted size
+    // at the cost of one band.
     private void WritePadded(Stream output)
     {
-        var band = Band.Value;
-        var headerSoFar = output.Position + 700; // the tables and frame written below
-        var copies = (int)Math.Clamp(Math.Round((PadTo - headerSoFar) / (double)band.Length), 1, 65535 / BandHeight);
-        JpegEncoder.WriteTables(output, BandWidth, BandHeight * copies, PadQuality, BandWidth / 8);
-        for (var i = 0; i < copies; i++)
-            output.Write(band, 0, i == copies - 1 ? band.Length - 2 : band.Length); // the last interval takes no RST
+        var (frame, intervals) = Band.Value;
+        var bandBytes = intervals.Sum(i => i.Length + 2); // each interval and its marker
+        var headerSoFar = output.Position + frame.Tables.Length;
+        var copies = (int)Math.Clamp(Math.Round((PadTo - headerSoFar) / (double)bandBytes), 1, 65535 / BandHeight);
+        output.Write(frame.TablesForHeight(BandHeight * copies));
+        var written = 0;
+        for (var c = 0; c < copies; c++)
+            foreach (var interval in intervals)
+            {
+                if (written > 0) output.Write([0xFF, (byte)(0xD0 + (written - 1) % 8)]); // RST0..RST7, in turn
+                output.Write(interval);
+                written++;
+            }
     }
 
-    private const int BandWidth = 2048, BandHeight = 64, PadQuality = 92;
+    // Restart intervals of 128 MCUs end on the band's last MCU whatever the chroma sampling (8×8 or 16×16 MCUs).
+    private const int BandWidth = 2048, BandHeight = 64, PadQuality = 92, BandRestartInterval = BandWidth / 16;
 
-    private static readonly Lazy<byte[]> Band = new(() =>
+    private static readonly Lazy<(JpegEncoder.Frame Frame, List<byte[]> Intervals)> Band = new(() =>
     {
-        // Textured ground: detailed enough to compress like a photo (about 1.5 bits a sample).
+        // Textured ground: detailed enough to compress like a photo.
         var random = new Random(20251002);
         var noise = new byte[BandWidth * BandHeight];
         random.NextBytes(noise);
@@ -251,8 +295,9 @@ public sealed record JpegBuilder
             var field = (x / 256 + y / 32) % 2 == 0 ? 20 : 0;
             return ((byte)(80 + n + field), (byte)(100 + n), (byte)(60 + n / 2 + field));
         });
-        var scan = JpegEncoder.EncodeScan(image, PadQuality, BandWidth / 8, out var endsWithRestart);
-        if (!endsWithRestart) throw new InvalidOperationException("the padding band must end with a restart marker");
-        return scan;
+        var frame = JpegEncoder.Encode(image, PadQuality, BandRestartInterval);
+        var intervals = frame.Intervals();
+        if (intervals.Count < 2) throw new InvalidOperationException("the padding band must hold restart intervals");
+        return (frame, intervals);
     });
 }
