@@ -50,6 +50,9 @@ public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
     private const int ListAttempts = 3;
 
     // Real: where the folder really is (links resolved); null for root, whose realpath is asked beside its listing.
+    // Folders deeper than this are not listed: a backstop for link chains the visited set cannot see through.
+    private const int MaxDepth = 64;
+
     private sealed record Folder(string Path, string Relative, int Depth, string? Real);
 
     private sealed record Listing(Folder Folder, List<FileItem> Files, List<Folder> Subfolders, int LinksNotFollowed, string? Error);
@@ -90,7 +93,7 @@ public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
                 }
                 // A folder seen before (a link loop, or two links to one folder) is listed once: where it really is decides.
                 foreach (var child in done.Subfolders)
-                    if (Options.Recursive && child.Depth <= 64 && visited.Add(child.Real!)) waiting.Enqueue(child);
+                    if (Options.Recursive && child.Depth <= MaxDepth && visited.Add(child.Real!)) waiting.Enqueue(child);
                 total += done.Files.Count;
                 foreach (var f in done.Files)
                 {
