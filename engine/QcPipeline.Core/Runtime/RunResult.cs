@@ -60,7 +60,7 @@ public sealed class RunResult
     /// <summary>The job's trace, when traced.</summary>
     public string? TraceId { get; init; }
 
-    /// <summary>Further top-level sections of run.json, by key (e.g. "cluster": the workers that took part).</summary>
+    /// <summary>Further top-level sections of run.json, by key (e.g. the workers that took part, from the executor that ran stages elsewhere).</summary>
     public IReadOnlyDictionary<string, object> Sections { get; init; } = new Dictionary<string, object>();
 
     /// <summary>This result with one more run.json section.</summary>
