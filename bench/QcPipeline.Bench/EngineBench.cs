@@ -4,6 +4,7 @@ using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
+using QcPipeline.Telemetry;
 
 namespace QcPipeline.Bench;
 
@@ -19,7 +20,7 @@ public static class EngineBench
     {
         var items = args.Length > 0 ? int.Parse(args[0]) : 1_000_000;
         const int rounds = 5;
-        var registry = new StageRegistry().AddBench();
+        var registry = new StageRegistry().AddBench().AddTelemetry();
         var yaml = $$"""
             job: engine-bench
             outputs: { report: false, timeline_limit: 0 }

@@ -7,6 +7,7 @@ using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using QcPipeline.Files;
 using QcPipeline.Inspection;
+using QcPipeline.Telemetry;
 using QcPipeline.Vision;
 
 namespace QcPipeline.Bench;
@@ -21,7 +22,7 @@ namespace QcPipeline.Bench;
 public static class InspectionBench
 {
     private static StageRegistry Registry() =>
-        new StageRegistry().AddInspection().AddFiles();
+        new StageRegistry().AddInspection().AddFiles().AddTelemetry();
 
     public static async Task RunAsync(string[] args)
     {

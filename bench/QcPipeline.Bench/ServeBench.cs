@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using QcPipeline.Cluster;
 using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
@@ -87,7 +88,7 @@ public static partial class ServeBench
     // and from its timeline the check stage's time per ROI (by ROI name, the slowest mean is the latency floor).
     private static async Task<(double Rate, double SlowestRoi, double RoiSum)> BatchAsync(string job, IReadOnlyList<Upload> uploads, string work)
     {
-        var registry = new StageRegistry().AddFiles().AddInspection();
+        var registry = new StageRegistry().AddFiles().AddInspection().AddCluster(); // the shipped job has a cluster: section
         long images = 0;
         double seconds = 0;
         var perRoi = new Dictionary<string, List<double>>(StringComparer.Ordinal);

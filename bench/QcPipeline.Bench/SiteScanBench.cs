@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using QcPipeline.Cluster;
 using QcPipeline.Core.Graph;
 using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Runtime;
@@ -68,7 +69,7 @@ public static class SiteScanBench
             ["SFTP_HOST"] = "127.0.0.1", ["SFTP_PORT"] = site.Link.Port.ToString(), ["SFTP_USER"] = site.Server.User,
             ["SFTP_KEY"] = site.Server.ClientKeyPath, ["SFTP_KNOWN_HOSTS"] = knownHosts,
         };
-        var registry = new StageRegistry().AddSftp().AddSiteScan();
+        var registry = new StageRegistry().AddSftp().AddSiteScan().AddCluster(); // the shipped job has a cluster: section
         var graph = GraphCompiler.Compile(new JobLoader(registry, n => env.GetValueOrDefault(n) ?? Environment.GetEnvironmentVariable(n)).Load(shipped));
         var output = Path.Combine(work, label);
         var mark = site.Mark();

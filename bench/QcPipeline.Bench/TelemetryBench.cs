@@ -24,7 +24,7 @@ public static class TelemetryBench
         const int rounds = 5;
         var workers = Math.Max(1, Environment.ProcessorCount);
         using var sink = new OtlpSink();
-        var registry = new StageRegistry().AddBench();
+        var registry = new StageRegistry().AddBench().AddTelemetry();
         string Yaml(int n, string telemetry) => $$"""
             job: telemetry-bench
             outputs: { report: false }
@@ -77,7 +77,7 @@ public static class TelemetryBench
         var sw = Stopwatch.StartNew();
         RunResult result;
         // As the CLI does: the session spans the run and is flushed before the time is taken.
-        using (var session = TelemetrySession.Start(graph.Job.Options.Telemetry, graph.Job.Name, w => Console.Error.WriteLine("bench: " + w)))
+        using (var session = TelemetrySession.Start(graph.Job, w => Console.Error.WriteLine("bench: " + w)))
         {
             result = await new PipelineRunner(graph, outDir).RunAsync();
             session.Flush();

@@ -54,6 +54,7 @@ public static class ClusterDemoCommand
         finally
         {
             foreach (var p in processes) Stop(p);
+            // The generated demo site: one left behind costs disk space, not correctness.
             try { Directory.Delete(site, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
@@ -81,7 +82,7 @@ public static class ClusterDemoCommand
             if (!p.WaitForExit(TimeSpan.FromSeconds(15))) p.Kill(entireProcessTree: true);
             p.WaitForExit();
         }
-        catch (InvalidOperationException) { }
+        catch (InvalidOperationException) { } // it had exited already
         p.Dispose();
     }
 }

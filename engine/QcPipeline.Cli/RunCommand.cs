@@ -44,7 +44,7 @@ public static class RunCommand
         {
             if (folder.Removed.Count > 0)
                 console.Info($"reusing {Shown(output)}: the previous run's {string.Join(", ", folder.Removed)} removed");
-            using var telemetry = TelemetrySession.Start(job.Telemetry, graph.Job.Name, console.Warn);
+            using var telemetry = TelemetrySession.Start(graph.Job, console.Warn);
             var coordinator = plan is null ? null : new Cluster.ClusterCoordinator(plan, graph, StageCatalog.Create(), console.Info);
             var runner = new PipelineRunner(graph, output, noCache, coordinator);
             runner.Warning += console.Warn;

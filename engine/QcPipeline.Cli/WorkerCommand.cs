@@ -59,12 +59,8 @@ public static class WorkerCommand
     // the coordinator's trace; a trace file is the coordinator's alone.
     private static IDisposable StartTelemetry(JobDefinition job, ConsoleOutput console)
     {
-        var t = job.Options.Telemetry;
-        var options = new TelemetryOptions
-        {
-            Traces = t.Traces, Metrics = t.Metrics, Endpoint = t.Endpoint, Protocol = t.Protocol,
-            ServiceName = t.ServiceName, SampleRatio = t.SampleRatio, TraceFile = "",
-        };
-        return TelemetrySession.Start(options, job.Name, console.Warn);
+        var t = job.Section<TelemetryExportOptions>();
+        var export = new TelemetryExportOptions { Metrics = t.Metrics, Endpoint = t.Endpoint, Protocol = t.Protocol, ServiceName = t.ServiceName, TraceFile = "" };
+        return TelemetrySession.Start(job.Options.Telemetry, export, job.Name, console.Warn);
     }
 }

@@ -11,7 +11,7 @@ namespace QcPipeline.Cluster;
 public sealed record ClusterPlan(string Url, ClusterOptions Options, GraphSegment Segment)
 {
     /// <summary>The job's cluster: section (its defaults when the job has none).</summary>
-    public static ClusterOptions OptionsOf(JobDefinition job) => job.Options.Cluster;
+    public static ClusterOptions OptionsOf(JobDefinition job) => job.Section<ClusterOptions>();
 
     /// <summary>Checks the section against the compiled graph (also for a local run, so `validate` tells).</summary>
     public static void Check(PipelineGraph graph, StageRegistry registry)

@@ -50,28 +50,28 @@ internal sealed class ItemWire(StageRegistry registry)
         if (o.End == SegmentEnd.Processed && o.Value is { } v) (type, value) = Encode(v);
         return new ResultBody
         {
-            Id = id, Worker = worker, Host = host, Delivered = delivered, End = Name(o.End), Type = type, Value = value,
+            Id = id, Worker = worker, Host = host, Delivered = delivered, End = o.End, Type = type, Value = value,
             FailedStage = o.Failure?.Stage, Reason = o.Failure?.Reason ?? o.SkipReason, Attempts = o.Failure?.Attempts ?? 0,
             Span = TraceParent.Format(o.Span),
-            Steps = o.Steps.Select(s => new StepBody(s.Stage, Math.Round(s.Ms, 3), s.Outcome.ToString().ToLowerInvariant(), s.Attempts)).ToList(),
+            Steps = o.Steps.Select(s => new StepBody(s.Stage, Math.Round(s.Ms, 3), s.Outcome, s.Attempts)).ToList(),
         };
     }
 
     /// <summary>The outcome a result message carries (<paramref name="worker"/>: its lane in the timeline).</summary>
     public SegmentOutcome Outcome(ResultBody r, string key, int worker)
     {
-        var steps = r.Steps.Select(s => new SegmentStep(s.Stage, s.Ms, Enum.TryParse<StepOutcome>(s.Outcome, true, out var so) ? so : StepOutcome.Ok, s.Attempts)).ToList();
+        var steps = r.Steps.Select(s => new SegmentStep(s.Stage, s.Ms, s.Outcome, s.Attempts)).ToList();
         var span = TraceParent.Parse(r.Span);
         return r.End switch
         {
-            "processed" when r is { Type: { } t, Value: { } json } => new SegmentOutcome
+            SegmentEnd.Processed when r is { Type: { } t, Value: { } json } => new SegmentOutcome
             {
                 End = SegmentEnd.Processed, Value = Decode(t, json), Span = span, Steps = steps, Worker = worker,
                 Failure = r.FailedStage is { } stage ? new Failure(stage, key, r.Reason ?? "", Math.Max(1, r.Attempts)) : null,
                 SkipReason = r.FailedStage is null ? r.Reason : null,
             },
-            "skipped" => new SegmentOutcome { End = SegmentEnd.Skipped, SkipReason = r.Reason, Span = span, Steps = steps, Worker = worker },
-            "cancelled" => new SegmentOutcome { End = SegmentEnd.Cancelled, Steps = steps, Worker = worker },
+            SegmentEnd.Skipped => new SegmentOutcome { End = SegmentEnd.Skipped, SkipReason = r.Reason, Span = span, Steps = steps, Worker = worker },
+            SegmentEnd.Cancelled => new SegmentOutcome { End = SegmentEnd.Cancelled, Steps = steps, Worker = worker },
             _ => new SegmentOutcome
             {
                 End = SegmentEnd.Failed, Span = span, Steps = steps, Worker = worker,
@@ -79,11 +79,6 @@ internal sealed class ItemWire(StageRegistry registry)
             },
         };
     }
-
-    private static string Name(SegmentEnd e) => e switch
-    {
-        SegmentEnd.Processed => "processed", SegmentEnd.Failed => "failed", SegmentEnd.Skipped => "skipped", _ => "cancelled",
-    };
 }
 
 /// <summary>An item that cannot be put into a message or read from one.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using QcPipeline.Core.Runtime;
 
 namespace QcPipeline.Cluster;
 
@@ -26,42 +27,65 @@ internal sealed record RunAnnouncement
     /// <summary>--no-cache on the coordinator: workers neither read nor write their caches either.</summary>
     public bool NoCache { get; init; }
 
-    /// <summary>running, or stopping once the coordinator stops taking items (Ctrl+C).</summary>
-    public string State { get; init; } = Running;
+    /// <summary>Running, or stopping once the coordinator stops taking items (Ctrl+C).</summary>
+    public AnnouncementState State { get; init; } = AnnouncementState.Running;
+}
 
-    public const string Running = "running", StoppingState = "stopping";
+/// <summary>Where an announced run stands (on the wire: "running", "stopping").</summary>
+public enum AnnouncementState
+{
+    /// <summary>The coordinator takes items and workers may join.</summary>
+    Running,
+    /// <summary>The coordinator stops taking items: workers finish what they hold.</summary>
+    Stopping,
 }
 
 /// <summary>Something a worker must have of its own for the job: a secret (by its env:/file: reference) or a file,
 /// named by the stage and option that use it.</summary>
-internal sealed record Requirement(string Kind, string Stage, string Option, string Source)
+internal sealed record Requirement(RequirementKind Kind, string Stage, string Option, string Source)
 {
-    public const string SecretKind = "secret", PathKind = "path";
 
     /// <summary>"env:SFTP_PASSWORD (stage 'fetch', connection.password)".</summary>
     public override string ToString() => $"{Source} (stage '{Stage}', {Option})";
 }
 
+/// <summary>What a worker must have (on the wire: "secret", "path").</summary>
+public enum RequirementKind
+{
+    /// <summary>A secret its env:/file: reference resolves on the worker.</summary>
+    Secret,
+    /// <summary>A file or folder that exists on the worker.</summary>
+    Path,
+}
+
 /// <summary>A worker's word to the coordinator of a run (core NATS; losing one costs nothing but detail).</summary>
 internal sealed record Notice
 {
-    public required string Kind { get; init; }
+    public required NoticeKind Kind { get; init; }
     public required string Worker { get; init; }
     public required string Host { get; init; }
     public int Capacity { get; init; }
     public long Item { get; init; }
     public ulong Delivered { get; init; }
     public string? Reason { get; init; }
+}
 
-    /// <summary>hello: joined the run; claim: took an item; refuse: cannot take part (the reason says why).</summary>
-    public const string Hello = "hello", Claim = "claim", Refuse = "refuse";
+/// <summary>What a notice says (on the wire: "hello", "claim", "refuse").</summary>
+public enum NoticeKind
+{
+    /// <summary>The worker joined the run.</summary>
+    Hello,
+    /// <summary>The worker took an item.</summary>
+    Claim,
+    /// <summary>The worker cannot take part (the reason says why).</summary>
+    Refuse,
 }
 
 /// <summary>One item on the work queue.</summary>
 internal sealed record WorkBody(long Id, string Key, string Type, JsonElement Item);
 
 /// <summary>One stage's part in an item's trip, as sent back.</summary>
-internal sealed record StepBody(string Stage, double Ms, string Outcome, int Attempts);
+internal sealed record StepBody(string Stage, double Ms, StepOutcome Outcome, int Attempts);
 
 /// <summary>One item's outcome, as a worker sends it back.</summary>
 internal sealed record ResultBody
@@ -71,8 +95,8 @@ internal sealed record ResultBody
     public required string Host { get; init; }
     public ulong Delivered { get; init; }
 
-    /// <summary>processed, failed, skipped or cancelled.</summary>
-    public required string End { get; init; }
+    /// <summary>Processed, failed, skipped or cancelled.</summary>
+    public required SegmentEnd End { get; init; }
     public string? Type { get; init; }
     public JsonElement? Value { get; init; }
     public string? FailedStage { get; init; }
@@ -92,6 +116,8 @@ public static class Wire
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // The one place enums get their wire names: ItemsFailed is "items_failed", numbers are refused.
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
     };
 
     /// <summary>A message as UTF-8 JSON, ready to publish.</summary>

@@ -73,7 +73,7 @@ public sealed class NatsServerProcess : IDisposable
     public void Kill()
     {
         if (_process is null) return;
-        try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } // it had exited already
         _process.WaitForExit(5000);
         _process.Dispose();
         _process = null;
@@ -83,6 +83,7 @@ public sealed class NatsServerProcess : IDisposable
     public void Dispose()
     {
         Kill();
+        // Our own scratch store: one left behind costs disk space, not correctness.
         if (_ownStore) try { Directory.Delete(StoreDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 

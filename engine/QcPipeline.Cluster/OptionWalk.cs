@@ -19,6 +19,6 @@ internal static class OptionWalk
 
     /// <summary>Every secret the job resolved here, with a value (connections, stages and sections).</summary>
     public static IEnumerable<Secret> Secrets(JobDefinition job) =>
-        job.Connections.Values.Concat(job.Stages.Select(s => s.Options)).Append(job.Options)
+        job.Connections.Values.Concat(job.Stages.Select(s => s.Options)).Append(job.Options).Concat(job.Sections.Values)
             .SelectMany(o => Of(o)).Select(x => x.Value).OfType<Secret>().Where(s => s.HasValue);
 }

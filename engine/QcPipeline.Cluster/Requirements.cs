@@ -23,9 +23,9 @@ internal static class Requirements
         foreach (var need in needs)
         {
             var value = here.TryGetValue(need.Stage, out var options) ? options.GetValueOrDefault(need.Option) : null;
-            if (need.Kind == Requirement.SecretKind && value is not Secret { HasValue: true })
+            if (need.Kind == RequirementKind.Secret && value is not Secret { HasValue: true })
                 missing.Add($"the job needs the secret {need}, which is not set on this machine");
-            else if (need.Kind == Requirement.PathKind && !(value is string { Length: > 0 } path && (File.Exists(path) || Directory.Exists(path))))
+            else if (need.Kind == RequirementKind.Path && !(value is string { Length: > 0 } path && (File.Exists(path) || Directory.Exists(path))))
                 missing.Add($"the job needs the file {need.Source} (stage '{need.Stage}', {need.Option}), which does not exist on this machine" +
                             (value is string { Length: > 0 } p && p != need.Source ? $" (looked for {p})" : ""));
         }
@@ -34,8 +34,8 @@ internal static class Requirements
 
     private static Requirement? Need(string stage, string path, OptionSpec spec, object? value) => value switch
     {
-        Secret { HasValue: true } s => new Requirement(Requirement.SecretKind, stage, path, s.Source),
-        string { Length: > 0 } p when spec.Attribute.IsPath && (File.Exists(p) || Directory.Exists(p)) => new Requirement(Requirement.PathKind, stage, path, p),
+        Secret { HasValue: true } s => new Requirement(RequirementKind.Secret, stage, path, s.Source),
+        string { Length: > 0 } p when spec.Attribute.IsPath && (File.Exists(p) || Directory.Exists(p)) => new Requirement(RequirementKind.Path, stage, path, p),
         _ => null,
     };
 }

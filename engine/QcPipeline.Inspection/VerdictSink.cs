@@ -144,10 +144,10 @@ public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
 
     private string WriteError(string image, string reason)
     {
-        var line = JsonSerializer.Serialize(new { image, verdict = "error", ms = 0, defects = Array.Empty<object>(), rois = Array.Empty<object>(), reason });
+        var line = JsonSerializer.Serialize(new { image, verdict = Name(RoiStatus.Error), ms = 0, defects = Array.Empty<object>(), rois = Array.Empty<object>(), reason });
         _results!.WriteLine(line);
         _results.Flush();
-        Row(image, "error", 0, 0, 0, 0, 0, 0, reason);
+        Row(image, Name(RoiStatus.Error), 0, 0, 0, 0, 0, 0, reason);
         return line;
     }
 
@@ -162,8 +162,14 @@ public sealed class VerdictSink : SinkStage<ImageVerdict, VerdictOptions>
     private static string Csv(string s) =>
         s.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
-    /// <summary>The status as written in results.jsonl and summary.csv.</summary>
+    /// <summary>The status as written in results.jsonl and summary.csv (the one place these names are made).</summary>
     public static string Name(RoiStatus s) => s switch { RoiStatus.Pass => "pass", RoiStatus.Fail => "fail", _ => "error" };
+
+    /// <summary>The status a results line names, or null for a name that is none.</summary>
+    public static RoiStatus? Parse(string? name) => name switch
+    {
+        "pass" => RoiStatus.Pass, "fail" => RoiStatus.Fail, "error" => RoiStatus.Error, _ => null,
+    };
 
     /// <inheritdoc />
     public override ValueTask FlushAsync(CancellationToken ct)

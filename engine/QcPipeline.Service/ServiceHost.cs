@@ -79,7 +79,7 @@ public sealed class ServiceHost
         var images = settings.ImagesDirectory is { } dir ? new ImagesFolder(dir) : null;
         var admission = new Admission(settings.MaxPending);
         var hub = new EventHub();
-        var telemetry = TelemetrySession.Start(job.Options.Telemetry, job.Name, log, [ServiceTelemetry.SourceName]);
+        var telemetry = TelemetrySession.Start(job, log, [ServiceTelemetry.SourceName]);
         InspectionService inspection;
         try { inspection = InspectionService.Start(products, root.Path, settings.MaxPending, log, disabled); }
         catch (Exception e) when (e is OutputFolderException or InvalidOperationException)

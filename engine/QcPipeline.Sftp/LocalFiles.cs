@@ -1,3 +1,5 @@
+using QcPipeline.Core.Outputs;
+using QcPipeline.Core.Stages;
 using QcPipeline.Files;
 
 namespace QcPipeline.Sftp;
@@ -36,13 +38,13 @@ internal sealed class LocalFiles(string root)
         return target;
     }
 
-    /// <summary>A new file that must not exist yet (O_EXCL: a link at the name is not followed), private to its
-    /// owner (what is downloaded from a server is the user's, not everyone's on this machine).</summary>
-    public static FileStream CreateNew(string path) => new(path, new FileStreamOptions
+    /// <summary>How a download is written: private to its owner (what is downloaded from a server is the user's,
+    /// not everyone's on this machine), not synced to disk (a copy lost to a power cut is fetched again; a sync per
+    /// photo would cost throughput).</summary>
+    public static readonly AtomicFileOptions Download = new()
     {
-        Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 16,
-        Options = FileOptions.Asynchronous, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-    });
+        Asynchronous = true, FlushToDisk = false, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+    };
 
     private static List<string> Parts(FileItem item)
     {

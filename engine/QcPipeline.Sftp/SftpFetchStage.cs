@@ -1,4 +1,5 @@
 using QcPipeline.Core.Options;
+using QcPipeline.Core.Outputs;
 using QcPipeline.Core.Stages;
 using QcPipeline.Files;
 using QcPipeline.Media;
@@ -19,10 +20,16 @@ public enum FetchMode
 public sealed class SftpFetchOptions : IAutoWorkers, ISharedResources
 {
     /// <summary>auto: at most four connections (see SftpFetchStage.AutoPoolSize for how many open).</summary>
-    public int AutoWorkers => 4;
+    public int AutoWorkers => SftpFetchStage.MaxAutoConnections;
 
-    /// <summary>Files in flight on one connection: 32 headers (measured: as fast as 64, fewer bytes), or 4 whole files.</summary>
-    public int ItemsPerResource => RequestsPerConnection > 0 ? RequestsPerConnection : Mode == FetchMode.Header ? 32 : 4;
+    /// <summary>Headers in flight on one connection (measured: as fast as 64, fewer bytes).</summary>
+    public const int HeadersPerConnection = 32;
+
+    /// <summary>Whole files in flight on one connection.</summary>
+    public const int DownloadsPerConnection = 4;
+
+    /// <summary>Files in flight on one connection: 32 headers, or 4 whole files.</summary>
+    public int ItemsPerResource => RequestsPerConnection > 0 ? RequestsPerConnection : Mode == FetchMode.Header ? HeadersPerConnection : DownloadsPerConnection;
 
     /// <summary>The connection to fetch from (a name under connections:).</summary>
     [Option("The connection to fetch from (a name under connections:).", Required = true)]
@@ -60,13 +67,25 @@ public sealed class SftpFetchStage : PooledTransformStage<FileItem, FileContent,
 {
     private const int DefaultFirstRead = 16 * 1024;
 
+    // The learner's first read never grows past this, whatever max_header_bytes allows: a header beyond it is
+    // rare, and is read on in further requests.
+    private const int MaxLearnedFirstRead = 256 * 1024;
+
+    /// <summary>The most connections "auto" opens.</summary>
+    public const int MaxAutoConnections = 4;
+
+    // "auto": this many files or fewer share one connection; above it, one connection per FilesPerAutoConnection
+    // files, at least two.
+    private const int OneConnectionFiles = 10, FilesPerAutoConnection = 50, MinAutoConnections = 2;
+
     private SftpEndpoint? _endpoint;
     private JpegHeaderNeeds? _needs;
-    private HeaderSizeLearner _learner = new(DefaultFirstRead, 256 * 1024);
+    private HeaderSizeLearner _learner = new(DefaultFirstRead, MaxLearnedFirstRead);
     private LocalFiles? _files;
 
     /// <summary>Our users' policy for "auto": 10 files or fewer, one connection; else min(4, max(2, files/50)).</summary>
-    public static int AutoPoolSize(long files) => files <= 10 ? 1 : (int)Math.Min(4, Math.Max(2, files / 50));
+    public static int AutoPoolSize(long files) =>
+        files <= OneConnectionFiles ? 1 : (int)Math.Min(MaxAutoConnections, Math.Max(MinAutoConnections, files / FilesPerAutoConnection));
 
     /// <inheritdoc />
     public override int PoolTarget(long itemsSeen, bool inputComplete, int max) => Math.Min(max, AutoPoolSize(itemsSeen));
@@ -76,7 +95,7 @@ public sealed class SftpFetchStage : PooledTransformStage<FileItem, FileContent,
     {
         _endpoint = await SftpEndpoint.ForAsync(Options.Connection, Context, ct).ConfigureAwait(false);
         _needs = JpegHeaderNeeds.Of(Context.Consumers);
-        _learner = new HeaderSizeLearner(Options.HeaderBytes > 0 ? Options.HeaderBytes : DefaultFirstRead, Math.Min(Options.MaxHeaderBytes, 256 * 1024));
+        _learner = new HeaderSizeLearner(Options.HeaderBytes > 0 ? Options.HeaderBytes : DefaultFirstRead, Math.Min(Options.MaxHeaderBytes, MaxLearnedFirstRead));
         _files = new LocalFiles(Options.DownloadDir.Length > 0 ? Options.DownloadDir : Path.Combine(Context.OutputDirectory, "files"));
     }
 
@@ -128,18 +147,14 @@ public sealed class SftpFetchStage : PooledTransformStage<FileItem, FileContent,
     private async Task<FileContent> DownloadAsync(FileItem item, SftpConnection client, ItemContext context)
     {
         var target = _files!.PrepareTarget(item);
-        var temp = target + $".part-{Guid.NewGuid():N}";
         long length = 0;
         try
         {
-            await using (var file = LocalFiles.CreateNew(temp))
-                length = await client.DownloadAsync(item.Path, file, item.Size, context.CancellationToken).ConfigureAwait(false);
-            File.Move(temp, target, overwrite: true); // rename(2): replaces a link at the name, never writes through it
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { }
-            throw;
+            // The temporary file is created exclusively (a link at its name is not followed) and renamed over the
+            // target (rename(2) replaces a link at the name, never writes through it).
+            await AtomicFile.WriteAsync(target, async file =>
+                length = await client.DownloadAsync(item.Path, file, item.Size, context.CancellationToken).ConfigureAwait(false),
+                LocalFiles.Download).ConfigureAwait(false);
         }
         finally { context.AddBytes(length); }
         return FileContent.From(item, ReadOnlyMemory<byte>.Empty, whole: true, localPath: target);

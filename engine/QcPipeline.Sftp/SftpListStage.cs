@@ -1,4 +1,5 @@
 using QcPipeline.Core.Options;
+using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using QcPipeline.Files;
 using QcPipeline.Ssh;
@@ -43,13 +44,16 @@ public sealed class SftpListOptions
 /// order (breadth first, names sorted), so fetching overlaps listing; the total is announced at the end for the
 /// progress bar. A folder that cannot be listed becomes a failed item with the reason, not a failed run; when the
 /// connection dies, a new one is opened and the folders it was listing are listed again (none was passed on yet).
+/// Each folder is listed under the stage's retry: (attempts and backoff; by default three attempts) and timeout:
+/// (per attempt); the connection is the engine's shared resource, which the endpoint offers to a fetch pool.
 /// </summary>
 [Stage("sftp.list", "Lists the files under a folder of an SFTP server: one item per file with its folder, size and modification time.")]
 public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
 {
-    private const int ListAttempts = 3;
-
     // Real: where the folder really is (links resolved); null for root, whose realpath is asked beside its listing.
+    // Folders deeper than this are not listed: a backstop for link chains the visited set cannot see through.
+    private const int MaxDepth = 64;
+
     private sealed record Folder(string Path, string Relative, int Depth, string? Real);
 
     private sealed record Listing(Folder Folder, List<FileItem> Files, List<Folder> Subfolders, int LinksNotFollowed, string? Error);
@@ -62,10 +66,13 @@ public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
         var filter = new PathFilter(Options.Include, Options.Exclude);
         var root = Options.Root.Length == 0 ? "." : Options.Root.TrimEnd('/');
         if (root.Length == 0) root = "/";
-        using var connection = new SharedConnection(endpoint);
-        // The first connection also tells us whether the server can be reached at all: its error is the run's.
         // Root's realpath (for telling links out of root) goes out together with root's listing: no round trip of its own.
-        var realRoot = (await connection.GetAsync(ct).ConfigureAwait(false)).RealPathAsync(root, ct);
+        var connection = new SharedResource<SftpConnection>(c => ConnectAndOfferAsync(endpoint, c), IsTransient,
+            Options.FoldersInFlight + 1, Context.Warn, ct);
+        // The first connection also tells us whether the server can be reached at all: its error is the run's.
+        // Its retries are not said: root's listing, on the same connection, says them.
+        var realRoot = Context.ExecuteAsync(attemptCt => connection.UseAsync(client => client.RealPathAsync(root, attemptCt), IsBroken, attemptCt),
+            WorthAnother, ct);
         _ = realRoot.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         var visited = new HashSet<string>(StringComparer.Ordinal);
         var waiting = new Queue<Folder>([new Folder(root, "", 0, null)]);
@@ -90,7 +97,7 @@ public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
                 }
                 // A folder seen before (a link loop, or two links to one folder) is listed once: where it really is decides.
                 foreach (var child in done.Subfolders)
-                    if (Options.Recursive && child.Depth <= 64 && visited.Add(child.Real!)) waiting.Enqueue(child);
+                    if (Options.Recursive && child.Depth <= MaxDepth && visited.Add(child.Real!)) waiting.Enqueue(child);
                 total += done.Files.Count;
                 foreach (var f in done.Files)
                 {
@@ -109,26 +116,43 @@ public sealed class SftpListStage : SourceStage<FileItem, SftpListOptions>
             {
                 try { await t.ConfigureAwait(false); } catch (Exception) { /* the run already has its reason */ }
             }
+            // A fetch pool of the same server that opens late still finds the listing's connection (see SftpEndpoint.HandOver).
+            await connection.CloseAsync(endpoint.HandOver).ConfigureAwait(false);
         }
     }
 
-    // Lists one folder; when the connection dies under it, once more on a new one.
-    private async Task<Listing> ListAsync(SharedConnection connection, SftpEndpoint endpoint, PathFilter filter, Folder folder, Task<string> realRoot, CancellationToken ct)
+    /// <inheritdoc />
+    public override bool IsTransient(Exception error) => error is SshException { IsTransient: true } or IOException or TimeoutException;
+
+    private static bool IsBroken(SftpConnection client, Exception error) => error is SshException { ConnectionBroken: true } || !client.IsConnected;
+
+    // A fetch pool of the same server may use this connection too while it lists (see SftpEndpoint.Offer).
+    private static async ValueTask<SftpConnection> ConnectAndOfferAsync(SftpEndpoint endpoint, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            var client = await connection.GetAsync(ct).ConfigureAwait(false);
-            try { return await ListFolderAsync(client, endpoint, filter, folder, realRoot, ct).ConfigureAwait(false); }
-            catch (SshException e) when (e.ConnectionBroken && attempt < ListAttempts)
+        var connection = await endpoint.ConnectAsync(ct).ConfigureAwait(false);
+        endpoint.Offer(connection);
+        return connection;
+    }
+
+    // Lists one folder under the stage's policy: when the connection dies under it, again on a new one.
+    private Task<Listing> ListAsync(SharedResource<SftpConnection> connection, SftpEndpoint endpoint, PathFilter filter, Folder folder, Task<string> realRoot, CancellationToken ct) =>
+        Context.ExecuteAsync(attemptCt => connection.UseAsync(client => ListOrFailAsync(client, endpoint, filter, folder, realRoot, attemptCt), IsBroken, attemptCt),
+            error =>
             {
-                connection.Lost(client);
-                Context.Warn($"listing {folder.Path}: {e.Message}; listing it again on a new connection");
-            }
-            catch (SshException e) when (!e.IsTransient && folder.Depth > 0)
-            {
-                return new Listing(folder, [], [], 0, e.Message);
-            }
-        }
+                if (!WorthAnother(error)) return false;
+                Context.Warn($"listing {folder.Path}: {error.Message}; listing it again{(error is TimeoutException ? "" : " on a new connection")}");
+                return true;
+            }, ct);
+
+    // Asked only when another attempt remains: a dead connection (replaced by then) or a timed-out attempt (timeout:) is worth it.
+    private static bool WorthAnother(Exception error) => error is SshException { ConnectionBroken: true } or TimeoutException;
+
+    // A subfolder the server will not list (gone, no permission) is lost alone; the connection's own failures
+    // (opening it included) are the policy's.
+    private async Task<Listing> ListOrFailAsync(SftpConnection client, SftpEndpoint endpoint, PathFilter filter, Folder folder, Task<string> realRoot, CancellationToken ct)
+    {
+        try { return await ListFolderAsync(client, endpoint, filter, folder, realRoot, ct).ConfigureAwait(false); }
+        catch (SshException e) when (!e.IsTransient && folder.Depth > 0) { return new Listing(folder, [], [], 0, e.Message); }
     }
 
     private async Task<Listing> ListFolderAsync(SftpConnection client, SftpEndpoint endpoint, PathFilter filter, Folder folder, Task<string> realRootTask, CancellationToken ct)

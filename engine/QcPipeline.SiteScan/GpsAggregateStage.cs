@@ -1,4 +1,5 @@
 using System.Text;
+using QcPipeline.Core.Outputs;
 using QcPipeline.Core.Reports;
 using QcPipeline.Core.Stages;
 using QcPipeline.Files;
@@ -56,7 +57,7 @@ public sealed class GpsAggregateStage : SinkStage<GpsPoint, GpsAggregateOptions>
     }
 
     /// <inheritdoc />
-    public override async ValueTask FlushAsync(CancellationToken ct)
+    public override ValueTask FlushAsync(CancellationToken ct)
     {
         var site = _site!;
         var dir = Context.OutputDirectory;
@@ -65,12 +66,10 @@ public sealed class GpsAggregateStage : SinkStage<GpsPoint, GpsAggregateOptions>
         using var summary = new SummaryJson(site, Options);
         var (csvPath, geoPath) = (Path.Combine(dir, "points.csv"), Path.Combine(dir, "points.geojson"));
         var summaryPath = Path.Combine(dir, "summary.json");
-        var (csvTemp, geoTemp, summaryTemp) = (Temporary(csvPath), Temporary(geoPath), Temporary(summaryPath));
-        try
+        // Outputs appear whole or not at all: a crash mid-write leaves no half file.
+        using (var outputs = new AtomicFileSet())
         {
-            await using (var csv = new FileStream(csvTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            await using (var geo = new FileStream(geoTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            using (var points = new PointsWriter(csv, geo))
+            using (var points = new PointsWriter(outputs.Create(csvPath), outputs.Create(geoPath)))
             {
                 // One folder in memory at a time: analysed, written, summed up, let go.
                 foreach (var folder in site.Analyse(Options))
@@ -81,21 +80,12 @@ public sealed class GpsAggregateStage : SinkStage<GpsPoint, GpsAggregateOptions>
                 }
                 points.Finish();
             }
-            await using (var json = new FileStream(summaryTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-                summary.WriteTo(json);
-            // Outputs appear whole or not at all: a crash mid-write leaves no half file.
-            File.Move(csvTemp, csvPath, overwrite: true);
-            File.Move(geoTemp, geoPath, overwrite: true);
-            File.Move(summaryTemp, summaryPath, overwrite: true);
-        }
-        finally
-        {
-            foreach (var temp in new[] { csvTemp, geoTemp, summaryTemp }) if (File.Exists(temp)) File.Delete(temp);
+            summary.WriteTo(outputs.Create(summaryPath));
+            outputs.Commit();
         }
         _sections = report.Sections();
+        return ValueTask.CompletedTask;
     }
-
-    private static string Temporary(string path) => $"{path}.tmp-{Guid.NewGuid():N}";
 
     /// <inheritdoc />
     public override ValueTask StopAsync()

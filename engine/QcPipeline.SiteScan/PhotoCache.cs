@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using QcPipeline.Core.Outputs;
 
 namespace QcPipeline.SiteScan;
 
@@ -144,36 +145,27 @@ internal sealed class PhotoCache : IDisposable
         }
     }
 
-    // The new file: the header, the stored lines still current, then the new ones, through a temporary file.
-    private static void Write(string origin, Host host)
+    // The new file: the header, the stored lines still current, then the new ones, on disk before the rename makes
+    // it the cache.
+    private static void Write(string origin, Host host) => AtomicFile.Write(host.File, output =>
     {
-        var temp = $"{host.File}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        try
+        output.Write(JsonSerializer.SerializeToUtf8Bytes(new Header(Format, origin), Json));
+        output.WriteByte((byte)'\n');
+        foreach (var (added, stream) in new[] { (false, host.Stored), (true, host.Added) })
         {
-            using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            if (stream is null) continue;
+            stream.Position = 0;
+            foreach (var (offset, line) in CacheLines.Read(stream, MaxLineBytes))
             {
-                output.Write(JsonSerializer.SerializeToUtf8Bytes(new Header(Format, origin), Json));
-                output.WriteByte((byte)'\n');
-                foreach (var (added, stream) in new[] { (false, host.Stored), (true, host.Added) })
+                if (line is null || CacheLines.PathOf(line) is not { } path) continue;
+                if (host.Index.TryGetValue(Key(path), out var slot) && Slot.Added(slot) == added && Slot.Offset(slot) == offset)
                 {
-                    if (stream is null) continue;
-                    stream.Position = 0;
-                    foreach (var (offset, line) in CacheLines.Read(stream, MaxLineBytes))
-                    {
-                        if (line is null || CacheLines.PathOf(line) is not { } path) continue;
-                        if (host.Index.TryGetValue(Key(path), out var slot) && Slot.Added(slot) == added && Slot.Offset(slot) == offset)
-                        {
-                            output.Write(line);
-                            output.WriteByte((byte)'\n');
-                        }
-                    }
+                    output.Write(line);
+                    output.WriteByte((byte)'\n');
                 }
-                output.Flush(flushToDisk: true); // on disk before the rename makes it the cache
             }
-            File.Move(temp, host.File, overwrite: true);
         }
-        finally { if (File.Exists(temp)) File.Delete(temp); }
-    }
+    });
 
     private Host Load(string origin)
     {
@@ -222,6 +214,7 @@ internal sealed class PhotoCache : IDisposable
             foreach (var f in new DirectoryInfo(_dir).EnumerateFiles("*.tmp-*"))
                 if (DateTime.UtcNow - f.LastWriteTimeUtc > TimeSpan.FromDays(1)) f.Delete(); // left by a crash
         }
+        // Tidying is best effort: a file that cannot be listed or deleted now is tried again by the next run.
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
     }
@@ -268,7 +261,7 @@ internal sealed class PhotoCache : IDisposable
             if (Added is null)
             {
                 System.IO.Directory.CreateDirectory(dir);
-                Added = new FileStream($"{File}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}", FileMode.CreateNew, FileAccess.ReadWrite,
+                Added = new FileStream(AtomicFile.TempFor(File), FileMode.CreateNew, FileAccess.ReadWrite,
                     FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
             }
             Added.Seek(0, SeekOrigin.End);

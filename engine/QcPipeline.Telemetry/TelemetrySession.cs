@@ -38,7 +38,7 @@ public sealed class TelemetrySession : IDisposable
     /// <summary>service.name on every span and metric (the job's setting, else OTEL_SERVICE_NAME, else "qcpipeline").</summary>
     public string ServiceName { get; }
 
-    private TelemetrySession(TelemetryOptions options, string jobName, Action<string> warn, Func<string, string?> env, IReadOnlyList<string> sources)
+    private TelemetrySession(bool traces, TelemetryExportOptions options, string jobName, Action<string> warn, Func<string, string?> env, IReadOnlyList<string> sources)
     {
         _warn = warn;
         ServiceName = First(options.ServiceName, env("OTEL_SERVICE_NAME")) ?? "qcpipeline";
@@ -51,11 +51,11 @@ public sealed class TelemetrySession : IDisposable
             .AddAttributes([new(PipelineTelemetry.JobTag, jobName)]);
         var protocol = Protocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
 
-        if (endpoint is not null && (options.Traces || options.Metrics))
+        if (endpoint is not null && (traces || options.Metrics))
             _failures = new ExportFailureListener(endpoint, () => WarnCollector(
                 $"telemetry: the OTLP collector at {endpoint} ({Protocol}) could not take this run's data; traces and metrics are not exported (the run goes on)"));
 
-        if (options.Traces && (endpoint is not null || traceFile is not null))
+        if (traces && (endpoint is not null || traceFile is not null))
         {
             var builder = Sdk.CreateTracerProviderBuilder()
                 .SetResourceBuilder(resource)
@@ -98,25 +98,24 @@ public sealed class TelemetrySession : IDisposable
         }
     }
 
-    /// <summary>Starts telemetry for a run. <paramref name="warn"/> receives at most one line per problem.</summary>
-    public static TelemetrySession Start(TelemetryOptions options, string jobName, Action<string> warn) =>
-        Start(options, jobName, warn, Environment.GetEnvironmentVariable);
+    /// <summary>Starts telemetry for a run of <paramref name="job"/>: what its telemetry: section records and where it
+    /// goes. <paramref name="warn"/> receives at most one line per problem; <paramref name="sources"/> are further
+    /// ActivitySources whose spans are exported (a server's request spans, parents of its items' spans).</summary>
+    public static TelemetrySession Start(JobDefinition job, Action<string> warn, IReadOnlyList<string>? sources = null,
+        Func<string, string?>? environment = null) =>
+        Start(job.Options.Telemetry, job.Section<TelemetryExportOptions>(), job.Name, warn, environment, sources);
 
-    /// <summary>As <see cref="Start(TelemetryOptions, string, Action{string})"/>, also exporting the spans of
-    /// <paramref name="sources"/> (a server's request spans, parents of its items' spans).</summary>
-    public static TelemetrySession Start(TelemetryOptions options, string jobName, Action<string> warn, IReadOnlyList<string> sources) =>
-        Start(options, jobName, warn, Environment.GetEnvironmentVariable, sources);
-
-    /// <summary>As <see cref="Start(TelemetryOptions, string, Action{string})"/>, with the environment given (tests).</summary>
-    public static TelemetrySession Start(TelemetryOptions options, string jobName, Action<string> warn, Func<string, string?> environment,
-        IReadOnlyList<string>? sources = null)
+    /// <summary>As <see cref="Start(JobDefinition, Action{string}, IReadOnlyList{string}, Func{string, string})"/>, with the
+    /// section's keys given; <paramref name="environment"/> stands for the process's OTEL_* variables (tests).</summary>
+    public static TelemetrySession Start(TelemetryOptions recorded, TelemetryExportOptions export, string jobName, Action<string> warn,
+        Func<string, string?>? environment = null, IReadOnlyList<string>? sources = null)
     {
-        try { return new TelemetrySession(options, jobName, warn, environment, sources ?? []); }
+        try { return new TelemetrySession(recorded.Traces, export, jobName, warn, environment ?? Environment.GetEnvironmentVariable, sources ?? []); }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
         {
             // Telemetry is never a reason for a job not to run.
             warn($"telemetry: could not be set up ({e.Message}); the run goes on without it");
-            return new TelemetrySession(new TelemetryOptions { Traces = false, Metrics = false }, jobName, warn, _ => null, []);
+            return new TelemetrySession(false, new TelemetryExportOptions { Metrics = false }, jobName, warn, _ => null, []);
         }
     }
 

@@ -16,9 +16,9 @@ public sealed class TraceTests : IDisposable
         var workers = new[] { _site.StartWorker("t1"), _site.StartWorker("t2") };
         var telemetry = $"telemetry: {{endpoint: '{receiver.Endpoint}', protocol: http/protobuf, metrics: false}}\n";
         var yaml = telemetry + _site.Job(delay: "5ms");
-        var options = new JobLoader(Cli.StageCatalog.Create()).Parse(yaml, Path.Combine(_site.Output, "job.yaml")).Options.Telemetry;
+        var job = new JobLoader(Cli.StageCatalog.Create()).Parse(yaml, Path.Combine(_site.Output, "job.yaml"));
         Core.Runtime.RunResult result;
-        using (var session = TelemetrySession.Start(options, "cluster-test", _ => { }))
+        using (var session = TelemetrySession.Start(job.Options.Telemetry, job.Section<TelemetryExportOptions>(), "cluster-test", _ => { }))
         {
             (result, _) = await _site.CoordinateAsync(yaml);
             session.Flush();

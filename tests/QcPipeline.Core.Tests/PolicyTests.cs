@@ -49,6 +49,29 @@ public class PolicyTests
     }
 
     [Fact]
+    public async Task A_source_runs_its_own_operations_under_its_retry_setting()
+    {
+        var tag = Probe.NewTag();
+        var job = (int flaky) => $$"""
+            job: flaky-start
+            stages:
+              src: { type: test.numbers, tag: {{tag}}{{flaky}}, count: 3, flaky_start: {{flaky}}, retry: { attempts: 3, backoff: 50ms, max_backoff: 1s } }
+              out: { type: test.collect, tag: {{tag}}{{flaky}} }
+            """;
+        var recovered = await Harness.RunAsync(job(2));
+        Assert.Equal(RunOutcome.Succeeded, recovered.Outcome);
+        var attempts = Probe.Of(tag + 2).Attempts["start"].ToArray();
+        Assert.Equal([1, 2, 3], attempts.Select(a => a.Attempt));
+        var waited = System.Diagnostics.Stopwatch.GetElapsedTime(attempts[0].Ticks, attempts[1].Ticks);
+        Assert.True(waited >= TimeSpan.FromMilliseconds(35), $"the first retry came after {waited.TotalMilliseconds} ms, not after the backoff");
+
+        var exhausted = await Harness.RunAsync(job(3));
+        Assert.NotEqual(RunOutcome.Succeeded, exhausted.Outcome);
+        Assert.Contains("start failed (3)", exhausted.Error);
+        Assert.Equal(3, Probe.Of(tag + 3).Attempts["start"].Count);
+    }
+
+    [Fact]
     public async Task Compiling_makes_no_stage_instance_and_a_run_makes_one_per_stage()
     {
         var tag = Probe.NewTag();

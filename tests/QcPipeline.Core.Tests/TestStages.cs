@@ -94,6 +94,7 @@ public sealed class NumbersOptions
     [Option("Throw from StartAsync.")] public bool FailStart { get; init; }
     [Option("A secret.")] public Secret Password { get; init; } = Secret.None;
     [Option("A connection.")] public TestConnection? Connection { get; init; }
+    [Option("Before producing, an operation under the stage's retry: that fails (with an IOException) this many times.", Min = 0)] public int FlakyStart { get; init; }
 }
 
 [Stage("test.numbers", "Produces numbered items.")]
@@ -111,6 +112,15 @@ public sealed class NumbersStage : SourceStage<Num, NumbersOptions>
         var probe = Probe.Of(Options.Tag);
         var ct = context.CancellationToken;
         for (var i = 0; i < Options.Unreadable; i++) context.Fail($"{Options.Prefix}bad{i}", "unreadable");
+        if (Options.FlakyStart > 0)
+        {
+            var attempts = 0;
+            await Context.ExecuteAsync(_ =>
+            {
+                probe.Attempt("start", ++attempts);
+                return attempts <= Options.FlakyStart ? throw new IOException($"start failed ({attempts})") : Task.FromResult(attempts);
+            }, e => e is IOException, ct);
+        }
         for (long i = 0; Options.Forever || i < Options.Count; i++)
         {
             if (Options.Interval > TimeSpan.Zero) await Task.Delay(Options.Interval, ct);

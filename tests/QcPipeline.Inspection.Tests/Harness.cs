@@ -1,4 +1,5 @@
 using System.Text.Json;
+using QcPipeline.Cluster;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using QcPipeline.Files;
@@ -15,7 +16,7 @@ internal sealed class Harness : IDisposable
     public string Dir { get; }
     public string Out => Path.Combine(Dir, "out");
 
-    public static StageRegistry Registry() => new StageRegistry().AddInspection().AddFiles().AddSftp();
+    public static StageRegistry Registry() => new StageRegistry().AddInspection().AddFiles().AddSftp().AddCluster(); // the shipped job has a cluster: section
 
     public string Path_(string relative) => Path.Combine(Dir, relative);
 

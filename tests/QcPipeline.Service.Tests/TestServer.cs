@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using QcPipeline.Cluster;
 using QcPipeline.Core.Stages;
 using QcPipeline.Files;
 using QcPipeline.Inspection;
@@ -23,7 +24,7 @@ public sealed class TestServer : IAsyncDisposable
     public string Out => Host.OutputDirectory;
 
     public static StageRegistry Registry() =>
-        new StageRegistry().AddFiles().AddInspection().Transform<GateStage, FileItem, FileItem, GateOptions>();
+        new StageRegistry().AddFiles().AddInspection().AddCluster().Transform<GateStage, FileItem, FileItem, GateOptions>();
 
     public static string Samples => Path.Combine(Checkout.Root, "config", "products", "demo-board", "samples");
     public static string DemoProduct => Path.Combine(Checkout.Root, "config", "products", "demo-board.yaml");

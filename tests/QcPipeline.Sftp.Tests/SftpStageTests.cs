@@ -49,7 +49,7 @@ public sealed class SftpStageTests
             var copy = Path.Combine(downloads, Path.GetRelativePath(site.Content, file));
             Assert.True(File.ReadAllBytes(copy).AsSpan().SequenceEqual(File.ReadAllBytes(file)), copy);
         }
-        Assert.Empty(Directory.GetFiles(downloads, "*.part-*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(downloads, "*.tmp-*", SearchOption.AllDirectories));
         Assert.All(CollectSink<FileContent>.Get(name), o => Assert.StartsWith(downloads, o.Value!.LocalPath));
     }
 

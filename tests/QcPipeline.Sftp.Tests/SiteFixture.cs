@@ -1,3 +1,4 @@
+using QcPipeline.Cluster;
 using QcPipeline.Core.Runtime;
 using QcPipeline.Core.Stages;
 using QcPipeline.Demo;
@@ -13,7 +14,8 @@ public sealed class Site : IDisposable
 {
     public static readonly StageRegistry Registry = new StageRegistry().AddSftp()
         .AddCollect<FileContent>()
-        .Transform<DeleteStage, FileItem, FileItem, DeleteOptions>().AddSiteScan();
+        .Transform<DeleteStage, FileItem, FileItem, DeleteOptions>().AddSiteScan()
+        .AddCluster(); // the shipped site-scan job has a cluster: section
 
     public Site(int folders = 3, int perFolder = 40, int imageBytes = 200_000, int maxStartups = 100, string? loginUser = null, int maxSessions = 10)
     {

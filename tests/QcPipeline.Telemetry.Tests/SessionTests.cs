@@ -16,7 +16,7 @@ public sealed class SessionTests
     public void The_traces_endpoint_follows_the_protocol(string protocol, string endpoint, string expected)
     {
         var warnings = new List<string>();
-        using var session = TelemetrySession.Start(new TelemetryOptions { Endpoint = endpoint, Protocol = protocol, Metrics = false },
+        using var session = TelemetrySession.Start(new TelemetryOptions(), new TelemetryExportOptions { Endpoint = endpoint, Protocol = protocol, Metrics = false },
             "job", warnings.Add, _ => null);
         Assert.Equal(expected, session.TracesEndpoint!.ToString());
         Assert.Equal(protocol == "" ? "grpc" : protocol, session.Protocol);
@@ -28,7 +28,7 @@ public sealed class SessionTests
     public void An_unsupported_protocol_is_a_warning_and_grpc_is_used()
     {
         var warnings = new List<string>();
-        using var session = TelemetrySession.Start(new TelemetryOptions { Traces = false, Metrics = false }, "job", warnings.Add,
+        using var session = TelemetrySession.Start(new TelemetryOptions { Traces = false }, new TelemetryExportOptions { Metrics = false }, "job", warnings.Add,
             k => k == "OTEL_EXPORTER_OTLP_PROTOCOL" ? "http/json" : null);
         Assert.Equal("grpc", session.Protocol);
         Assert.Contains("'http/json' is not supported", Assert.Single(warnings));
@@ -39,7 +39,7 @@ public sealed class SessionTests
     {
         var warnings = new List<string>();
         var file = Path.Combine(Path.GetTempPath(), "qc-unused-" + Guid.NewGuid().ToString("N") + ".json");
-        using (TelemetrySession.Start(new TelemetryOptions { Traces = false, TraceFile = file }, "job", warnings.Add, _ => null)) { }
+        using (TelemetrySession.Start(new TelemetryOptions { Traces = false }, new TelemetryExportOptions { TraceFile = file }, "job", warnings.Add, _ => null)) { }
         Assert.Contains("traces are off", Assert.Single(warnings));
         Assert.False(File.Exists(file));
     }

@@ -58,7 +58,7 @@ public sealed class TestPipeline : IDisposable
           collect: { type: test.collect }
         """;
 
-    public static StageRegistry Registry() => QcPipeline.Files.FilesFamily.AddFiles(new StageRegistry())
+    public static StageRegistry Registry() => QcPipeline.Files.FilesFamily.AddFiles(new StageRegistry()).AddTelemetry()
         .Transform<ReadStage, FileItem, Doc, ReadOptions>()
         .FanOut<SplitStage, Doc, Line, NoOptions>()
         .Transform<CheckStage, Line, Line, NoOptions>()
@@ -81,7 +81,7 @@ public sealed class TestPipeline : IDisposable
         void Warn(string w) { lock (warnings) warnings.Add(w); }
         RunResult result;
         IReadOnlyList<QcPipeline.Core.Reports.ReportSection> sections;
-        using (var session = TelemetrySession.Start(graph.Job.Options.Telemetry, graph.Job.Name, Warn, environment ?? (_ => null)))
+        using (var session = TelemetrySession.Start(graph.Job, Warn, environment: environment ?? (_ => null)))
         {
             var runner = new PipelineRunner(graph, Output);
             result = await runner.RunGuardedAsync();

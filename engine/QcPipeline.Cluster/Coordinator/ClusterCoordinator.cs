@@ -127,7 +127,14 @@ public sealed class ClusterCoordinator : ISegmentExecutor
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested) { return; }
-            catch (Exception) { await Pause().ConfigureAwait(false); } // the server went away: consume again once it is back
+            catch (Exception e)
+            {
+                // The server went away (or a consumer was lost with it): consume again once it is back; anything
+                // else is said as well.
+                if (e is not (NatsException or OperationCanceledException or TimeoutException))
+                    _run?.Warn($"cluster: reading results failed ({e.GetBaseException().Message}); reading again");
+                await Pause().ConfigureAwait(false);
+            }
         }
     }
 
@@ -158,18 +165,18 @@ public sealed class ClusterCoordinator : ISegmentExecutor
         {
             Notice n;
             try { n = Wire.Decode<Notice>(msg.Data); }
-            catch (JsonException) { continue; }
+            catch (JsonException) { continue; } // not a notice of this version: notices are detail, results are counted
             var worker = _workers.Get(n.Worker, n.Host);
             switch (n.Kind)
             {
-                case Notice.Hello:
+                case NoticeKind.Hello:
                     worker.Capacity = n.Capacity;
                     _info($"cluster: worker {n.Worker} on {n.Host} joined (capacity {n.Capacity})");
                     break;
-                case Notice.Claim when _outstanding.Get(n.Item) is { } o:
+                case NoticeKind.Claim when _outstanding.Get(n.Item) is { } o:
                     lock (o.Takers) o.Takers.Add($"{n.Worker}@{n.Host} (delivery {n.Delivered})");
                     break;
-                case Notice.Refuse:
+                case NoticeKind.Refuse:
                     worker.Refused = n.Reason;
                     _run?.Warn($"cluster: worker {n.Worker} on {n.Host} takes no work: {n.Reason}");
                     break;
@@ -189,7 +196,7 @@ public sealed class ClusterCoordinator : ISegmentExecutor
                 var deliveries = doc.RootElement.TryGetProperty("deliveries", out var d) ? d.GetInt32() : _plan.Options.MaxDeliver;
                 if (_outstanding.BySequence(seq) is { } o) DeadLetter(o, deliveries);
             }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { } // another shape of advisory: the sweep is the backstop
         }
     }
 
@@ -212,7 +219,8 @@ public sealed class ClusterCoordinator : ISegmentExecutor
                     DeadLetter(o, _plan.Options.MaxDeliver);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested) { return; }
-            catch (Exception) { } // the server is away: look again later
+            catch (Exception e) when (e is NatsException or TimeoutException) { } // the server is away: look again later
+            catch (Exception e) { _run?.Warn($"cluster: the sweep for lost items failed ({e.GetBaseException().Message}); it looks again later"); }
         }
     }
 
@@ -241,20 +249,27 @@ public sealed class ClusterCoordinator : ISegmentExecutor
         if (_announcement is { } a && _runs is not null)
             _ = Task.Run(async () =>
             {
-                try { await AnnounceAsync(a with { State = RunAnnouncement.StoppingState }, CancellationToken.None).ConfigureAwait(false); }
+                try { await AnnounceAsync(a with { State = AnnouncementState.Stopping }, CancellationToken.None).ConfigureAwait(false); }
                 catch (Exception e) { _run?.Warn($"cluster: workers could not be told to stop: {e.GetBaseException().Message}"); }
             });
     }
+
+    // At the end: how long the loops get to see the cancellation, and the run's streams and announcement to be deleted.
+    private static readonly TimeSpan LoopsGrace = TimeSpan.FromSeconds(5), CleanUpLimit = TimeSpan.FromSeconds(10);
+
+    // How long a loop waits for a server that went away before it tries again.
+    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(250);
 
     /// <inheritdoc />
     public async Task StopAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        try { await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
-        catch (Exception) { } // loops end by cancellation
+        try { await Task.WhenAll(_loops).WaitAsync(LoopsGrace).ConfigureAwait(false); }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException) { } // loops end by cancellation, or are let go after 5 s
+        catch (Exception e) { _run?.Warn($"cluster: a coordinator loop ended with an error: {e.GetBaseException().Message}"); }
         if (_js is not null)
         {
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            using var limit = new CancellationTokenSource(CleanUpLimit);
             try
             {
                 if (_runs is not null) await _runs.DeleteAsync(_names.Run, cancellationToken: limit.Token).ConfigureAwait(false);
@@ -276,5 +291,5 @@ public sealed class ClusterCoordinator : ISegmentExecutor
                 workers.Sum(w => w.Redelivered), _outstanding.Duplicates, Interlocked.Read(ref _deadLettered)));
     }
 
-    private Task Pause() => Task.Delay(TimeSpan.FromMilliseconds(250), _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+    private Task Pause() => Task.Delay(RetryPause, _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
 }

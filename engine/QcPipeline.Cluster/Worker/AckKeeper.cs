@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using NATS.Client.Core;
 using NATS.Client.JetStream;
 
 namespace QcPipeline.Cluster;
@@ -12,10 +13,15 @@ internal sealed class AckKeeper : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<INatsJSMsg<byte[]>, byte> _held = new();
     private readonly Timer _timer;
+    private readonly Action<string> _warn;
 
-    public AckKeeper(TimeSpan ackWait)
+    // However short ack_wait is, the server is not told more often than this.
+    private const double MinTickMs = 100;
+
+    public AckKeeper(TimeSpan ackWait, Action<string> warn)
     {
-        var every = TimeSpan.FromMilliseconds(Math.Max(100, ackWait.TotalMilliseconds / 3));
+        _warn = warn;
+        var every = TimeSpan.FromMilliseconds(Math.Max(MinTickMs, ackWait.TotalMilliseconds / 3));
         _timer = new Timer(_ => _ = ProgressAsync(), null, every, every);
     }
 
@@ -30,7 +36,8 @@ internal sealed class AckKeeper : IAsyncDisposable
         foreach (var msg in _held.Keys)
         {
             try { await msg.AckProgressAsync().ConfigureAwait(false); }
-            catch (Exception) { } // the server is away: the next tick tries again
+            catch (Exception e) when (e is NatsException or ObjectDisposedException) { } // the server is away: the next tick tries again
+            catch (Exception e) { _warn($"an item's progress could not be reported ({e.GetBaseException().Message}); the next tick tries again"); }
         }
     }
 

@@ -27,8 +27,10 @@ public sealed class ClusterWorker(string url, WorkerSettings settings)
                     On(entry, nats, js, stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
-            catch (Exception) when (!stop.IsCancellationRequested)
+            catch (Exception e) when (!stop.IsCancellationRequested)
             {
+                if (e is not (NATS.Client.Core.NatsException or OperationCanceledException or TimeoutException))
+                    settings.Log($"worker {settings.Id}: watching for runs failed ({e.GetBaseException().Message}); watching again");
                 await Task.Delay(250, stop).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false); // the server is away
             }
         }
@@ -46,13 +48,17 @@ public sealed class ClusterWorker(string url, WorkerSettings settings)
         }
         RunAnnouncement a;
         try { a = Wire.Decode<RunAnnouncement>(entry.Value); }
-        catch (System.Text.Json.JsonException) { return; }
-        if (known.Part is { } part)
+        catch (System.Text.Json.JsonException e)
         {
-            if (a.State == RunAnnouncement.StoppingState) part.CoordinatorStopping();
+            settings.Log($"worker {settings.Id}: the announcement of run {entry.Key} is unreadable and was ignored ({e.Message})");
             return;
         }
-        if (a.State != RunAnnouncement.Running || stop.IsCancellationRequested) return;
+        if (known.Part is { } part)
+        {
+            if (a.State == AnnouncementState.Stopping) part.CoordinatorStopping();
+            return;
+        }
+        if (a.State != AnnouncementState.Running || stop.IsCancellationRequested) return;
         var participation = new RunParticipation(nats, js, a, settings);
         var task = Task.Run(async () =>
         {

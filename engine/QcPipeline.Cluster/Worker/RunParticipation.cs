@@ -41,7 +41,7 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
         if (Prepare() is { } refusal)
         {
             log($"worker {settings.Id}: takes no work in run {Run} ({announcement.Job}): {refusal}");
-            await NoticeAsync(new Notice { Kind = Notice.Refuse, Worker = settings.Id, Host = settings.Host, Reason = refusal }).ConfigureAwait(false);
+            await NoticeAsync(new Notice { Kind = NoticeKind.Refuse, Worker = settings.Id, Host = settings.Host, Reason = refusal }).ConfigureAwait(false);
             return;
         }
         var host = _host!;
@@ -52,8 +52,8 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
             await host.StartAsync(_leave.Token).ConfigureAwait(false);
             var capacity = settings.Capacity ?? Math.Max(1, host.Capacity);
             log($"worker {settings.Id}: joined run {Run} ({announcement.Job}: {string.Join(", ", announcement.Stages)}), capacity {capacity}");
-            await NoticeAsync(new Notice { Kind = Notice.Hello, Worker = settings.Id, Host = settings.Host, Capacity = capacity }).ConfigureAwait(false);
-            await using var acks = new AckKeeper(TimeSpan.FromMilliseconds(announcement.AckWaitMs));
+            await NoticeAsync(new Notice { Kind = NoticeKind.Hello, Worker = settings.Id, Host = settings.Host, Capacity = capacity }).ConfigureAwait(false);
+            await using var acks = new AckKeeper(TimeSpan.FromMilliseconds(announcement.AckWaitMs), m => settings.Log($"worker {settings.Id}: {m}"));
             await PullAsync(capacity, acks).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_noMore.IsCancellationRequested || _leave.IsCancellationRequested) { }
@@ -61,6 +61,7 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
         {
             host.Stop();
             await host.StopAsync().ConfigureAwait(false);
+            // The run's scratch folder: one left behind costs disk space, not correctness.
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             telemetry?.Dispose(); // its spans are exported before the worker says it has left
             log($"worker {settings.Id}: left run {Run} after {Interlocked.Read(ref _done)} items");
@@ -140,8 +141,10 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
                 }
             }
             catch (OperationCanceledException) when (pull.IsCancellationRequested) { }
-            catch (Exception) when (!_noMore.IsCancellationRequested)
+            catch (Exception e) when (!_noMore.IsCancellationRequested)
             {
+                if (e is not (NatsException or OperationCanceledException or TimeoutException)) // the server is away
+                    settings.Log($"worker {settings.Id}: pulling work failed ({e.GetBaseException().Message}); pulling again");
                 await Task.Delay(250, _noMore.Token).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false); // the server is away
             }
             if (got < free) slots.Release(free - got);
@@ -160,7 +163,7 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
             WorkBody body;
             try { body = Wire.Decode<WorkBody>(msg.Data); }
             catch (System.Text.Json.JsonException) { await msg.AckTerminateAsync().ConfigureAwait(false); return; } // not an item: never again
-            _ = NoticeAsync(new Notice { Kind = Notice.Claim, Worker = settings.Id, Host = settings.Host, Item = body.Id, Delivered = delivered });
+            _ = NoticeAsync(new Notice { Kind = NoticeKind.Claim, Worker = settings.Id, Host = settings.Host, Item = body.Id, Delivered = delivered });
             SegmentOutcome outcome;
             using (acks.Hold(msg))
             {
@@ -218,13 +221,20 @@ internal sealed class RunParticipation(NatsConnection nats, NatsJSContext js, Ru
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(limit.Token);
             attempt.CancelAfter(ackWait / 4);
             try { await msg.AckAsync(new AckOpts { DoubleAck = true }, attempt.Token).ConfigureAwait(false); return; }
-            catch (Exception) when (!limit.IsCancellationRequested) { }
+            catch (Exception e) when (!limit.IsCancellationRequested)
+            {
+                // An attempt that timed out or met a server away is tried again until ack_wait is up; anything else
+                // is tried again too, and said.
+                if (e is not (NatsException or OperationCanceledException or TimeoutException))
+                    settings.Log($"worker {settings.Id}: an ack failed ({e.GetBaseException().Message}); trying again");
+            }
         }
     }
 
     private async Task NoticeAsync(Notice n)
     {
         try { await nats.PublishAsync(_names.NoticeSubject, Wire.Encode(n)).ConfigureAwait(false); }
-        catch (Exception) { } // a notice is detail; the item's result is what counts
+        catch (Exception e) when (e is NatsException or ObjectDisposedException) { } // a notice is detail; the item's result is what counts
+        catch (Exception e) { settings.Log($"worker {settings.Id}: a notice could not be sent ({e.GetBaseException().Message})"); }
     }
 }

@@ -17,6 +17,17 @@ public static class JobSchema
     {
         var root = Section(typeof(JobOptions));
         var props = (JsonObject)root["properties"]!;
+        foreach (var added in registry.JobSections)
+        {
+            if (!added.Extends) { props[added.Name] = Section(added.OptionsType, added.Doc); continue; }
+            // Keys added to one of the job's sections: beside the engine's keys there.
+            var own = (JsonObject)props[added.Name]!;
+            foreach (var o in OptionSpec.For(added.OptionsType))
+            {
+                ((JsonObject)own["properties"]!)[o.Name] = Property(o);
+                if (o.Required) ((JsonArray)own["required"]!).Add(o.Name);
+            }
+        }
 
         var connections = new JsonArray();
         foreach (var (name, type, doc) in registry.Connections)

@@ -14,7 +14,7 @@ public static class StageReference
     {
         var sb = new StringBuilder();
         sb.AppendLine("### Job keys").AppendLine();
-        Table(sb, OptionSpec.For(typeof(JobOptions)), "");
+        Table(sb, JobRows(registry));
         sb.AppendLine().AppendLine("### Keys of every stage").AppendLine();
         Table(sb, OptionSpec.For(typeof(CommonStageOptions)), "");
         foreach (var (name, type, doc) in registry.Connections)
@@ -83,10 +83,30 @@ public static class StageReference
         }
     }
 
-    private static void Table(StringBuilder sb, IEnumerable<OptionSpec> specs, string prefix)
+    // The job's own keys, each of its sections followed by the keys other projects add to it, then the sections
+    // other projects add, as if they were declared with the job's own.
+    private static IEnumerable<Row> JobRows(StageRegistry registry)
+    {
+        var sections = registry.JobSections.ToList();
+        foreach (var o in OptionSpec.For(typeof(JobOptions)))
+        {
+            foreach (var r in Flatten([o], "")) yield return r;
+            foreach (var added in sections.Where(s => s.Extends && s.Name == o.Name))
+                foreach (var r in Flatten(OptionSpec.For(added.OptionsType), o.Name + ".")) yield return r;
+        }
+        foreach (var s in sections.Where(s => !s.Extends))
+        {
+            yield return new Row(s.Name, "section", "", "", s.Doc);
+            foreach (var r in Flatten(OptionSpec.For(s.OptionsType), s.Name + ".")) yield return r;
+        }
+    }
+
+    private static void Table(StringBuilder sb, IEnumerable<OptionSpec> specs, string prefix) => Table(sb, Flatten(specs, prefix));
+
+    private static void Table(StringBuilder sb, IEnumerable<Row> rows)
     {
         sb.AppendLine("| key | type | default | allowed | meaning |").AppendLine("|---|---|---|---|---|");
-        foreach (var r in Flatten(specs, prefix))
+        foreach (var r in rows)
             sb.AppendLine($"| `{r.Name}` | {r.Type} | {Cell(r.Default)} | {Cell(r.Range)} | {r.Doc.Replace("|", "\\|")} |");
     }
 

@@ -43,7 +43,8 @@ public static class GraphCompiler
             n.Parallelism = n.Workers * n.Descriptor.ItemsPerResource(n.Definition.Options);
             var cap = n.Definition.Common.Capacity;
             n.Capacity = cap > 0 ? cap : Math.Max(MinCapacity, CapacityPerWorker * n.Parallelism);
-            if (n.Descriptor.Shape is StageShape.Transform or StageShape.PooledTransform)
+            // Sources too: one may run its own operations under it (StageContext.ExecuteAsync).
+            if (n.Descriptor.Shape is StageShape.Transform or StageShape.PooledTransform or StageShape.Source)
                 n.Policy = StagePolicy.Build(n.Definition.Common, (key, message) =>
                     diags.Add(job.Locations.Of(n.Definition.Common, key, n.Definition.Location), message)) ?? StagePolicy.None;
         }

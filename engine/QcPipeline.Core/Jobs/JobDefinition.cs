@@ -20,6 +20,12 @@ public sealed class JobDefinition
     /// <summary>Where each option was written (for problems found after binding).</summary>
     public required OptionLocations Locations { get; init; }
 
+    /// <summary>The sections other projects registered (see <see cref="JobSectionType"/>), bound, by options class.</summary>
+    public IReadOnlyDictionary<Type, object> Sections { get; init; } = new Dictionary<Type, object>();
+
+    /// <summary>The bound section of this options class; its defaults when the registry that read the job has none.</summary>
+    public T Section<T>() where T : class, new() => Sections.TryGetValue(typeof(T), out var s) ? (T)s : new T();
+
     /// <summary>The job as it runs: its YAML after --set and ${VAR} (with $ written as $$, so reading it again
     /// changes nothing). Secrets in it are only their env:/file: references, and paths are as written: another
     /// machine that loads it resolves both from its own environment.</summary>

@@ -62,7 +62,13 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
             ctx.Unresolved.Add(node);
         });
 
-        var job = (JobOptions)OptionBinder.Bind(typeof(JobOptions), root, ctx, "the job", JobOptions.SectionKeys);
+        var sectionTypes = registry.JobSections.ToList();
+        foreach (var added in sectionTypes.Where(s => s.Extends).GroupBy(s => s.Name))
+            ctx.KeysBoundElsewhere[OptionSpec.For(typeof(JobOptions)).Single(o => o.Name == added.Key).Type] =
+                added.SelectMany(s => OptionSpec.For(s.OptionsType).Select(o => o.Name)).ToList();
+        var job = (JobOptions)OptionBinder.Bind(typeof(JobOptions), root, ctx, "the job",
+            [.. sectionTypes.Where(s => !s.Extends).Select(s => s.Name), .. JobOptions.SectionKeys]);
+        var sections = BindSections(root, sectionTypes, ctx);
 
         var connections = BindConnections(ValueOf(root, "connections"), ctx);
         ctx.ResolveConnection = (name, type, where) =>
@@ -85,7 +91,7 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
         return new JobDefinition
         {
             File = Path.GetFullPath(file), Directory = ctx.BaseDirectory, Options = job,
-            Connections = connections, Stages = stages, Locations = ctx.Locations,
+            Connections = connections, Stages = stages, Locations = ctx.Locations, Sections = sections,
             Document = JobDocument.Write(root),
         };
     }
@@ -123,6 +129,25 @@ public sealed class JobLoader(StageRegistry registry, Func<string, string?>? env
         var keyNode = new YamlScalarNode(keys[^1]);
         ctx.Overrides[keyNode] = label;
         map.Children[keyNode] = value;
+    }
+
+    // Sections other projects add, bound from the job's mapping as its own sections are (the same messages, the same
+    // places); absent, they are their defaults. Keys added to one of the job's sections are not reported unknown here:
+    // the job's own section reports them, knowing every key of it.
+    private static Dictionary<Type, object> BindSections(YamlMappingNode root, IEnumerable<JobSectionType> types, BindContext ctx)
+    {
+        var result = new Dictionary<Type, object>();
+        foreach (var s in types)
+        {
+            var where = $"'{s.Name}' in the job";
+            var node = ValueOf(root, s.Name);
+            object? bound = null;
+            if (node is not null && !ctx.Unresolved.Contains(node) && !OptionBinder.IsEmpty(node))
+                bound = !s.Extends ? OptionBinder.Convert(s.OptionsType, node, ctx, null, where)
+                    : node is YamlMappingNode map ? OptionBinder.Bind(s.OptionsType, map, ctx, where, reportUnknown: false) : null;
+            result[s.OptionsType] = bound ?? Activator.CreateInstance(s.OptionsType)!;
+        }
+        return result;
     }
 
     private Dictionary<string, object> BindConnections(YamlNode? node, BindContext ctx)

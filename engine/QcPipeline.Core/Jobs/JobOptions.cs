@@ -21,36 +21,17 @@ public sealed class OutputOptions
     public const int DefaultTimelineLimit = 50_000;
 }
 
-/// <summary>Traces and metrics (OpenTelemetry). The standard OTEL_* variables apply where these are unset.</summary>
+/// <summary>What a run records about itself as it goes: a span per item per stage, for all items or a sample. Where
+/// the spans and metrics go is for the project that exports them (it adds its keys to this section).</summary>
 public sealed class TelemetryOptions
 {
     /// <summary>Record a span per item per stage.</summary>
     [Option("Record a span per item per stage.")]
     public bool Traces { get; init; } = true;
 
-    /// <summary>Export metrics (items, latency, queues, connections, bytes) with the traces.</summary>
-    [Option("Export metrics (items, latency, queues, connections, bytes) with the traces.")]
-    public bool Metrics { get; init; } = true;
-
-    /// <summary>OTLP endpoint, e.g. http://localhost:4317 (gRPC) or http://localhost:4318 (HTTP). Default: OTEL_EXPORTER_OTLP_ENDPOINT; unset: no export.</summary>
-    [Option("OTLP endpoint, e.g. http://localhost:4317 (gRPC) or http://localhost:4318 (HTTP). Default: OTEL_EXPORTER_OTLP_ENDPOINT; unset: no export.")]
-    public string Endpoint { get; init; } = "";
-
-    /// <summary>OTLP protocol. Default: OTEL_EXPORTER_OTLP_PROTOCOL, else grpc.</summary>
-    [Option("OTLP protocol. Default: OTEL_EXPORTER_OTLP_PROTOCOL, else grpc.", Allowed = ["", "grpc", "http/protobuf"])]
-    public string Protocol { get; init; } = "";
-
-    /// <summary>Service name in traces. Default: OTEL_SERVICE_NAME, else qcpipeline.</summary>
-    [Option("Service name in traces. Default: OTEL_SERVICE_NAME, else qcpipeline.")]
-    public string ServiceName { get; init; } = "";
-
     /// <summary>Share of items whose spans are kept (failed items are always kept).</summary>
     [Option("Share of items whose spans are kept (failed items are always kept).", Min = 0, Max = 1)]
     public double SampleRatio { get; init; } = 1.0;
-
-    /// <summary>Also write the run's trace as Jaeger JSON to this file (Jaeger UI opens it offline).</summary>
-    [Option("Also write the run's trace as Jaeger JSON to this file (Jaeger UI opens it offline).", IsPath = true)]
-    public string TraceFile { get; init; } = "";
 }
 
 /// <summary>The top of a job file, beside its `connections` and `stages`.</summary>
@@ -80,11 +61,7 @@ public sealed class JobOptions : IValidatedOptions
     [Option("Traces and metrics.")]
     public TelemetryOptions Telemetry { get; init; } = new();
 
-    /// <summary>Scale-out: the stages that may run on workers.</summary>
-    [Option("Scale-out: the stages that may run on workers (`./run.sh worker --cluster nats://HOST:4222`). Without a url (or --cluster) the job runs here as usual.")]
-    public ClusterOptions Cluster { get; init; } = new();
-
-    /// <summary>Keys handled beside the declared ones.</summary>
+    /// <summary>Keys handled beside the declared ones (and beside the sections other projects register).</summary>
     public static readonly string[] SectionKeys = ["connections", "stages"];
 
     /// <inheritdoc/>

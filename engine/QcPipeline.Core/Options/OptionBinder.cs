@@ -32,6 +32,10 @@ public sealed class BindContext(string file, string baseDirectory, DiagnosticBag
 
     /// <summary>Where each bound section's keys were written.</summary>
     public OptionLocations Locations { get; } = new();
+
+    /// <summary>Keys of a section class that other options classes bind from the same mapping (keys another project
+    /// adds to one of the job's sections): neither bound nor reported by that class.</summary>
+    internal Dictionary<Type, IReadOnlyCollection<string>> KeysBoundElsewhere { get; } = [];
 }
 
 /// <summary>Marks an options class as a connection type, so a stage option of that class may name a connection.</summary>
@@ -57,6 +61,7 @@ public static class OptionBinder
     {
         var target = Activator.CreateInstance(sectionType)!;
         var specs = OptionSpec.For(sectionType);
+        if (ctx.KeysBoundElsewhere.TryGetValue(sectionType, out var elsewhere)) reserved = [.. reserved ?? [], .. elsewhere];
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var keys = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
         var bound = new HashSet<string>(StringComparer.Ordinal);
@@ -97,7 +102,7 @@ public static class OptionBinder
     public static T Bind<T>(YamlMappingNode map, BindContext ctx, string where) where T : class =>
         (T)Bind(typeof(T), map, ctx, where);
 
-    private static bool IsEmpty(YamlNode node) =>
+    internal static bool IsEmpty(YamlNode node) =>
         node is YamlScalarNode { Value: null or "" or "~" } s && s.Style == YamlDotNet.Core.ScalarStyle.Plain;
 
     /// <summary>Converts one value; on a problem reports it and returns null.</summary>

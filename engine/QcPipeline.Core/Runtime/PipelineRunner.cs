@@ -16,7 +16,7 @@ namespace QcPipeline.Core.Runtime;
 public sealed class PipelineRunner
 {
     /// <summary>After abandoning, how long blocks that are not stuck get to drain and sinks to flush.</summary>
-    private static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(2);
+    internal static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(2);
 
     private readonly PipelineGraph _graph;
     private readonly RunScope _run;

@@ -223,7 +223,10 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
         catch (Exception e) { _warn($"closing connection {index + 1} failed: {e.Message}"); }
     }
 
-    public ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => DisposeAsync(null);
+
+    /// <summary>Closes every resource but those <paramref name="keep"/> takes over (true: no longer the pool's to close).</summary>
+    public ValueTask DisposeAsync(Func<T, bool>? keep)
     {
         List<Slot> all;
         lock (_gate) all = [.. _slots];
@@ -233,7 +236,7 @@ internal sealed class ResourcePool<T> : IAsyncDisposable where T : class, IDispo
             {
                 s.Resource = null;
                 Interlocked.Decrement(ref _openCount);
-                DisposeQuietly(r, s.Index);
+                if (keep?.Invoke(r) != true) DisposeQuietly(r, s.Index);
             }
         }
         _free.Writer.TryComplete();

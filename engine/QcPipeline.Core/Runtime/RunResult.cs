@@ -60,7 +60,7 @@ public sealed class RunResult
     /// <summary>The job's trace, when traced.</summary>
     public string? TraceId { get; init; }
 
-    /// <summary>Further top-level sections of run.json, by key (e.g. "cluster": the workers that took part).</summary>
+    /// <summary>Further top-level sections of run.json, by key (e.g. the workers that took part, from the executor that ran stages elsewhere).</summary>
     public IReadOnlyDictionary<string, object> Sections { get; init; } = new Dictionary<string, object>();
 
     /// <summary>This result with one more run.json section.</summary>
@@ -79,11 +79,14 @@ public sealed class RunResult
     /// <summary>The invariant the engine keeps: every produced item ended in exactly one state.</summary>
     public bool CountsAddUp => Produced == Processed + Failed + Skipped + Cancelled;
 
+    /// <summary>The exit code of a cancelled run: 128 + SIGINT, as shells report a command stopped by Ctrl+C.</summary>
+    public const int CancelledExitCode = 130;
+
     /// <summary>0 success; 1 items failed beyond the budget or the run failed; 130 cancelled.</summary>
     public int ExitCode => Outcome switch
     {
         RunOutcome.Succeeded => 0,
-        RunOutcome.Cancelled => 130,
+        RunOutcome.Cancelled => CancelledExitCode,
         _ => 1,
     };
 }

@@ -50,6 +50,19 @@ public sealed class StageContext
     public bool InputComplete { get; internal set; }
     internal Runtime.StageStats? Stats { get; set; }
 
+    // The stage's retry: and timeout:, compiled with the job (see GraphNode.Policy).
+    internal Runtime.StagePolicy Policy { get; set; } = Runtime.StagePolicy.None;
+
+    /// <summary>
+    /// Runs an operation of the stage's own (not one item's: e.g. one folder of a listing) under the stage's
+    /// <c>retry:</c> and <c>timeout:</c>, as items of other stages run: each attempt gets the timeout through the
+    /// token it is given (a timed-out attempt fails with a <see cref="TimeoutException"/>), and a failed attempt
+    /// is tried again after the backoff while attempts remain and <paramref name="shouldRetry"/> says so. It is
+    /// asked only then (so it may say why), never about a cancellation or once the run is stopping.
+    /// </summary>
+    public Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> operation, Func<Exception, bool> shouldRetry, CancellationToken ct) =>
+        Policy.ExecuteAsync(operation, e => !RunCancelled.IsCancellationRequested && shouldRetry(e), ct);
+
     /// <summary>A warning printed once to the user and kept in run.json.</summary>
     public void Warn(string message) => _warn($"{Name}: {message}");
 

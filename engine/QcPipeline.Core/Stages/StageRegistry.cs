@@ -1,19 +1,21 @@
 using System.Reflection;
+using QcPipeline.Core.Jobs;
 using QcPipeline.Core.Options;
 using QcPipeline.Core.Runtime;
 
 namespace QcPipeline.Core.Stages;
 
 /// <summary>
-/// The stage and connection types a run may use. The engine knows none itself: each family registers its
-/// types explicitly (one small file per family, e.g. FilesFamily.Register), naming each stage's shape and
-/// item types, which the compiler checks against the class.
+/// The stage and connection types a run may use, and the job sections other projects add. The engine knows none
+/// itself: each family registers its types explicitly (one small file per family, e.g. FilesFamily.Register), naming
+/// each stage's shape and item types, which the compiler checks against the class.
 /// </summary>
 public sealed class StageRegistry
 {
     private readonly Dictionary<string, StageDescriptor> _stages = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (Type Type, ConnectionTypeAttribute Attr)> _connections = new(StringComparer.Ordinal);
     private readonly Dictionary<Type, WireType> _wire = [];
+    private readonly List<JobSectionType> _sections = [];
 
     /// <summary>Every stage type, by name.</summary>
     public IEnumerable<StageDescriptor> Stages => _stages.Values.OrderBy(s => s.Name, StringComparer.Ordinal);
@@ -24,6 +26,9 @@ public sealed class StageRegistry
 
     /// <summary>Item types that may cross between machines, by their CLR type.</summary>
     public IReadOnlyDictionary<Type, WireType> WireTypes => _wire;
+
+    /// <summary>The job sections and section keys other projects added, by name (see <see cref="JobSectionType"/>).</summary>
+    public IEnumerable<JobSectionType> JobSections => _sections.OrderBy(s => s.Name, StringComparer.Ordinal);
 
     /// <summary>The stage type of this name, or null.</summary>
     public StageDescriptor? Find(string type) => _stages.GetValueOrDefault(type);
@@ -74,6 +79,41 @@ public sealed class StageRegistry
         var attr = typeof(TOptions).GetCustomAttribute<ConnectionTypeAttribute>()
             ?? throw new ArgumentException($"{typeof(TOptions).Name} has no [ConnectionType] attribute");
         _connections[attr.Name] = (typeof(TOptions), attr);
+        return this;
+    }
+
+    /// <summary>Registers a job-level section of its own: its key in the job file and the options class it binds to
+    /// (declared once with [Option], so validation, schema and reference follow). Absent from a job, it binds to its
+    /// defaults.</summary>
+    public StageRegistry JobSection<TOptions>(string name, string doc) where TOptions : class, new()
+    {
+        if (OptionSpec.For(typeof(JobOptions)).Any(o => o.Name == name) || JobOptions.SectionKeys.Contains(name))
+            throw new InvalidOperationException($"job section '{name}' clashes with a key of the job itself");
+        return AddSection(new JobSectionType(name, typeof(TOptions), doc, Extends: false));
+    }
+
+    /// <summary>Registers further keys of one of the job's own sections (<paramref name="section"/>, e.g. telemetry):
+    /// bound from the same mapping as the engine's keys there, and shown beside them.</summary>
+    public StageRegistry ExtendJobSection<TOptions>(string section) where TOptions : class, new()
+    {
+        var own = OptionSpec.For(typeof(JobOptions)).FirstOrDefault(o => o.Name == section && OptionSpec.IsSection(o.Type))
+            ?? throw new InvalidOperationException($"the job has no section '{section}' to add keys to");
+        var taken = OptionSpec.For(own.Type).Select(o => o.Name)
+            .Concat(_sections.Where(s => s.Extends && s.Name == section && s.OptionsType != typeof(TOptions)).SelectMany(s => OptionSpec.For(s.OptionsType).Select(o => o.Name)));
+        var clash = OptionSpec.For(typeof(TOptions)).Select(o => o.Name).Intersect(taken).ToList();
+        if (clash.Count > 0)
+            throw new InvalidOperationException($"{typeof(TOptions).Name} redeclares key(s) {string.Join(", ", clash)} of the job's {section}: section");
+        return AddSection(new JobSectionType(section, typeof(TOptions), own.Doc, Extends: true));
+    }
+
+    private StageRegistry AddSection(JobSectionType section)
+    {
+        if (!OptionSpec.IsSection(section.OptionsType))
+            throw new InvalidOperationException($"{section.OptionsType.Name} declares no options for the job's {section.Name}: section");
+        if (_sections.Any(s => s.OptionsType == section.OptionsType)) return this; // registered before: once is enough
+        if (!section.Extends && _sections.FirstOrDefault(s => s.Name == section.Name) is { } other)
+            throw new InvalidOperationException($"job section '{section.Name}' is registered twice ({other.OptionsType.Name}, {section.OptionsType.Name})");
+        _sections.Add(section);
         return this;
     }
 

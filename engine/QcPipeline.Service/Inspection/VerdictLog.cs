@@ -1,4 +1,5 @@
 using System.Text.Json;
+using QcPipeline.Inspection;
 
 namespace QcPipeline.Service.Inspection;
 
@@ -21,7 +22,7 @@ public sealed class VerdictLog
     /// <summary>Notes one answered inspection from its results line (or its error).</summary>
     public void Add(string product, string image, string? record, int status)
     {
-        string verdict = "error";
+        RoiStatus? verdict = null;
         double? ms = null;
         var defects = 0;
         if (record is not null)
@@ -30,21 +31,22 @@ public sealed class VerdictLog
             {
                 using var doc = JsonDocument.Parse(record);
                 var root = doc.RootElement;
-                verdict = root.TryGetProperty("verdict", out var v) ? v.GetString() ?? "error" : "error";
+                if (root.TryGetProperty("verdict", out var v) && v.ValueKind == JsonValueKind.String) verdict = VerdictSink.Parse(v.GetString());
                 if (root.TryGetProperty("ms", out var m) && m.ValueKind == JsonValueKind.Number) ms = m.GetDouble();
                 if (root.TryGetProperty("defects", out var d) && d.ValueKind == JsonValueKind.Array) defects = d.GetArrayLength();
             }
-            catch (JsonException) { }
+            catch (JsonException) { } // a line the sink wrote is JSON; one that is not counts as an error below
         }
         lock (_gate)
         {
             switch (verdict)
             {
-                case "pass": _pass++; break;
-                case "fail": _fail++; break;
+                case RoiStatus.Pass: _pass++; break;
+                case RoiStatus.Fail: _fail++; break;
                 default: if (record is null) _refused++; else _error++; break;
             }
-            _latest.Enqueue(new LatestVerdict(DateTimeOffset.UtcNow, product, image, record is null ? "refused" : verdict, ms, defects, status));
+            var shown = record is null ? "refused" : VerdictSink.Name(verdict ?? RoiStatus.Error);
+            _latest.Enqueue(new LatestVerdict(DateTimeOffset.UtcNow, product, image, shown, ms, defects, status));
             while (_latest.Count > Kept) _latest.Dequeue();
         }
         Interlocked.Increment(ref _version);

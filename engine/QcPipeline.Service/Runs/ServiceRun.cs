@@ -33,8 +33,10 @@ public sealed class ServiceRun
     /// <summary>When it ended and its outputs were written.</summary>
     public DateTimeOffset? Ended { get; private set; }
 
-    /// <summary>running, cancelling, then succeeded, items_failed, failed or cancelled.</summary>
-    public string State { get; private set; } = "running";
+    private RunState _state = RunState.Running;
+
+    /// <summary>running, cancelling, then succeeded, items_failed, failed or cancelled (the API's names).</summary>
+    public string State => Name(_state);
 
     /// <summary>True once the run has ended and its outputs are written.</summary>
     public bool IsDone => Ended is not null;
@@ -52,7 +54,7 @@ public sealed class ServiceRun
     {
         var runner = _runner;
         if (runner is null || IsDone) return false;
-        State = "cancelling";
+        _state = RunState.Cancelling;
         runner.Stop(reason);
         return true;
     }
@@ -72,12 +74,12 @@ public sealed class ServiceRun
 
     internal void End(RunResult result)
     {
-        State = result.Outcome switch
+        _state = result.Outcome switch
         {
-            RunOutcome.Succeeded => "succeeded",
-            RunOutcome.ItemsFailed => "items_failed",
-            RunOutcome.Cancelled => "cancelled",
-            _ => "failed",
+            RunOutcome.Succeeded => RunState.Succeeded,
+            RunOutcome.ItemsFailed => RunState.ItemsFailed,
+            RunOutcome.Cancelled => RunState.Cancelled,
+            _ => RunState.Failed,
         };
         var stages = result.Stages.Select(s => new StageRow(s.Name, s.Type, s.Workers, s.In, s.Out, s.Failed, 0)).ToList();
         _final = new
@@ -92,11 +94,19 @@ public sealed class ServiceRun
 
     internal void EndWithError(string error)
     {
-        State = "failed";
+        _state = RunState.Failed;
         _final = new { Error = error };
         Ended = DateTimeOffset.UtcNow;
         _runner = null;
     }
+
+    private enum RunState { Running, Cancelling, Succeeded, ItemsFailed, Failed, Cancelled }
+
+    private static string Name(RunState s) => s switch
+    {
+        RunState.Running => "running", RunState.Cancelling => "cancelling", RunState.Succeeded => "succeeded",
+        RunState.ItemsFailed => "items_failed", RunState.Cancelled => "cancelled", _ => "failed",
+    };
 
     /// <summary>A stage's counts as the API shows them.</summary>
     public sealed record StageRow(string Name, string Type, int Workers, long In, long Out, long Failed, int Queue);

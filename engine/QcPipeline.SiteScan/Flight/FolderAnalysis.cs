@@ -205,6 +205,9 @@ internal static class FolderAnalysis
         return shots;
     }
 
+    // A stretch ends at a stop of a minute or this many usual intervals, or a jump of this many usual steps.
+    private const double StretchBreakIntervals = 20, StretchBreakSteps = 20;
+
     // The flight in stretches flown without a break: split where the drone stopped for long (a battery swap) or jumped far.
     private static List<List<int>> Stretches(List<Xy> p, List<double> seconds)
     {
@@ -215,7 +218,8 @@ internal static class FolderAnalysis
         var current = new List<int>();
         for (var k = 0; k < p.Count; k++)
         {
-            if (k > 0 && (seconds[k] - seconds[k - 1] > Math.Max(60, 20 * interval) || p[k].DistanceTo(p[k - 1]) > 20 * spacing))
+            if (k > 0 && (seconds[k] - seconds[k - 1] > Math.Max(GapFinder.PauseSeconds, StretchBreakIntervals * interval)
+                || p[k].DistanceTo(p[k - 1]) > StretchBreakSteps * spacing))
             {
                 result.Add(current);
                 current = [];

@@ -23,6 +23,12 @@ internal static class GapFinder
 {
     private const int OwnStatisticsSteps = 5;
 
+    /// <summary>A stop this long (seconds) or longer is a pause: a battery swap, a long hover.</summary>
+    public const double PauseSeconds = 60;
+
+    // ... or this many usual intervals, for a camera that shoots slowly.
+    private const double PauseIntervals = 30;
+
     public static (List<Gap> Gaps, List<Pause> Pauses) Find(IReadOnlyList<Xy> p, IReadOnlyList<double> seconds,
         IReadOnlyList<FlightLine> lines, double factor)
     {
@@ -31,7 +37,7 @@ internal static class GapFinder
         for (var li = 0; li < lines.Count; li++) foreach (var k in lines[li].Points) lineOf[k] = li;
         var (interval, quantum, timed) = Timing(seconds);
         var turnsShot = TurnsPhotographed(lines);
-        var breakSeconds = Math.Max(60, 30 * interval);
+        var breakSeconds = Math.Max(PauseSeconds, PauseIntervals * interval);
         var gaps = new List<Gap>();
         var pauses = new List<Pause>();
         var spacing = Spacings(p, lines);

@@ -18,6 +18,11 @@ internal static class LineFinder
 {
     public const int MinLinePhotos = 4, MinOrbitPhotos = 8;
 
+    // Orbits, in degrees: a step turning more than MaxOrbitStepTurn is no part of one; the way round is decided
+    // once the turns add up to OrbitSenseTurn; a run ends OrbitTurnBack short of its furthest; an orbit turns
+    // through at least MinOrbitSweep.
+    private const double MaxOrbitStepTurn = 120, OrbitSenseTurn = 15, OrbitTurnBack = 60, MinOrbitSweep = 270;
+
     public static List<FlightLine> Find(IReadOnlyList<Xy> p)
     {
         var n = p.Count;
@@ -49,7 +54,7 @@ internal static class LineFinder
         bool Turn(int i, out double turn)
         {
             turn = d[i - 1] >= hover && d[i] >= hover ? Plane.Turn(b[i - 1], b[i]) : double.NaN;
-            return Math.Abs(turn) <= 120;
+            return Math.Abs(turn) <= MaxOrbitStepTurn;
         }
         var k = 1;
         while (k <= n - 2)
@@ -60,13 +65,13 @@ internal static class LineFinder
             for (; j <= n - 2 && Turn(j, out var t); j++)
             {
                 sum += t;
-                if (sign == 0 && Math.Abs(sum) >= 15) sign = Math.Sign(sum);
+                if (sign == 0 && Math.Abs(sum) >= OrbitSenseTurn) sign = Math.Sign(sum);
                 if (sign == 0) continue;
                 if (sign * sum > peak) { peak = sign * sum; last = j; }
-                if (peak - sign * sum > 60) break;
+                if (peak - sign * sum > OrbitTurnBack) break;
             }
             var (from, to) = (k - 1, last + 1); // the turns k..last join the points k-1..last+1
-            if (peak >= 270 && to - from + 1 >= MinOrbitPhotos && FitCircle(p, from, to) is { } circle)
+            if (peak >= MinOrbitSweep && to - from + 1 >= MinOrbitPhotos && FitCircle(p, from, to) is { } circle)
             {
                 for (var i = from; i <= to; i++) inOrbit[i] = true;
                 found.Add(new FlightLine(LineKind.Orbit, Enumerable.Range(from, to - from + 1).ToArray(), double.NaN, circle.Centre, circle.Radius));

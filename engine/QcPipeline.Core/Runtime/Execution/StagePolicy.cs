@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Runtime.ExceptionServices;
 using Polly;
 using Polly.Timeout;
 using QcPipeline.Core.Stages;
@@ -8,7 +9,8 @@ namespace QcPipeline.Core.Runtime;
 /// <summary>
 /// How a one-to-one stage executes each item: its attempts (with backoff) and a timeout per attempt, as one
 /// Polly pipeline built when the job is compiled, so a setting Polly refuses is a located diagnostic of
-/// `validate`, not a crash of `run`. The runtime runs every attempt of every item through it.
+/// `validate`, not a crash of `run`. The runtime runs every attempt of every item through it; a source runs
+/// its own operations through it (see <see cref="StageContext.ExecuteAsync{T}"/>).
 /// </summary>
 public sealed class StagePolicy
 {
@@ -65,6 +67,34 @@ public sealed class StagePolicy
     {
         var i = message.IndexOf("Validation Errors:", StringComparison.Ordinal);
         return (i >= 0 ? message[(i + "Validation Errors:".Length)..] : message).Trim();
+    }
+
+    /// <summary>Runs every attempt of one operation of the stage's own (not an item) through the pipeline.</summary>
+    internal async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> operation, Func<Exception, bool> shouldRetry, CancellationToken ct)
+    {
+        if (IsEmpty) return await operation(ct).ConfigureAwait(false);
+        var context = ResilienceContextPool.Shared.Get(ct);
+        context.Properties.Set(IAttemptState.Key, new RetryWhen(this, shouldRetry));
+        try
+        {
+            var outcome = await Pipeline.ExecuteOutcomeAsync(AttemptAsync, context, operation).ConfigureAwait(false);
+            if (outcome.Exception is { } error) ExceptionDispatchInfo.Throw(Translate(error));
+            return outcome.Result!;
+        }
+        finally { ResilienceContextPool.Shared.Return(context); }
+    }
+
+    private static async ValueTask<Polly.Outcome<T>> AttemptAsync<T>(ResilienceContext context, Func<CancellationToken, Task<T>> operation)
+    {
+        try { return Polly.Outcome.FromResult(await operation(context.CancellationToken).ConfigureAwait(false)); }
+        catch (Exception e) { return Polly.Outcome.FromException<T>(e); }
+    }
+
+    // What the retry strategy asks of a failed operation: a cancellation is never retried, a timeout is asked
+    // about as the TimeoutException the caller would see.
+    private sealed class RetryWhen(StagePolicy policy, Func<Exception, bool> shouldRetry) : IAttemptState
+    {
+        public bool ShouldRetry(Exception error) => error is not OperationCanceledException && shouldRetry(policy.Translate(error));
     }
 
     /// <summary>The message of a timed-out attempt, as users read it.</summary>

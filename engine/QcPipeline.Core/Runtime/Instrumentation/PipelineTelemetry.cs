@@ -4,8 +4,8 @@ using System.Diagnostics.Metrics;
 namespace QcPipeline.Core.Runtime;
 
 /// <summary>
-/// The engine's spans and metrics, through System.Diagnostics (the OpenTelemetry SDK, set up by the
-/// telemetry project, listens to these). Span and attribute names are fixed here, in one place.
+/// The engine's spans and metrics, through System.Diagnostics: whoever exports them listens to these (the engine
+/// exports nothing itself). Span and attribute names are fixed here, in one place.
 /// </summary>
 public static class PipelineTelemetry
 {

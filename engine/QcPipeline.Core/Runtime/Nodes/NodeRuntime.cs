@@ -55,7 +55,7 @@ internal abstract class NodeRuntime
     {
         var ctx = new StageContext(node.Name, run.OutputDirectory, run.JobDirectory, run.Services, run.Warn, run.Stopping)
         {
-            Workers = node.Workers, Expected = () => run.Expected, CacheDisabled = run.CacheDisabled,
+            Workers = node.Workers, Expected = () => run.Expected, CacheDisabled = run.CacheDisabled, Policy = node.Policy,
         };
         var stage = node.Descriptor.Create();
         stage.Attach(node.Definition.Options, ctx);

@@ -113,7 +113,7 @@ public sealed class SegmentHost
             if (await Task.WhenAny(all, abandoned).ConfigureAwait(false) != all)
             {
                 foreach (var n in _nodes) n.Block?.Complete();
-                await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
+                await Task.WhenAny(all, Task.Delay(PipelineRunner.AbandonGrace)).ConfigureAwait(false);
             }
         }
         foreach (var n in Enumerable.Reverse(_nodes)) await n.StopAsync().ConfigureAwait(false);

@@ -1,11 +1,11 @@
 using QcPipeline.Core.Options;
 
-namespace QcPipeline.Core.Jobs;
+namespace QcPipeline.Cluster;
 
 /// <summary>
 /// The job's cluster: section: which contiguous stages may run on other machines (workers), and how items are
-/// delivered to them (at least once, each acked when its result is back). The engine only runs them through an
-/// executor (see Runtime.ISegmentExecutor); the transport lives in its own project.
+/// delivered to them over NATS JetStream (at least once, each acked when its result is back). Registered by
+/// <see cref="ClusterSection"/>; the engine runs the stages through <see cref="ClusterCoordinator"/>, its segment executor.
 /// </summary>
 public sealed class ClusterOptions : IValidatedOptions
 {
