@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Renci.SshNet;
 using Renci.SshNet.Common;
@@ -210,11 +211,11 @@ public sealed class SftpConnection : IDisposable
     });
 
     // A handle's close is sent without waiting for its answer; on a connection that is gone it is gone with it
-    // (SSH.NET throws at once, before any task exists, when its session is closed).
+    // (SSH.NET throws at once, before any task exists, when its session is closed, or its socket's pipe is broken).
     internal void CloseLater(byte[] handle)
     {
         try { Observe(_requests!.CloseAsync(handle, CancellationToken.None)); }
-        catch (Exception e) when (e is RenciSshException or ObjectDisposedException or IOException or InvalidOperationException) { }
+        catch (Exception e) when (e is RenciSshException or ObjectDisposedException or IOException or InvalidOperationException or SocketException) { }
         // SSH.NET's SubsystemSession.SendData checks its channel, then uses it: a Dispose on another thread nulls it in
         // between, and the send throws NullReferenceException. Only then (we are closing) is it the connection gone.
         catch (NullReferenceException) when (_disposed) { }
