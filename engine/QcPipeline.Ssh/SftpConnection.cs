@@ -34,7 +34,7 @@ public sealed class SftpConnection : IDisposable
     private readonly SftpRequests? _requests;
     private readonly object _openGate = new();
     private long _bytesRead;
-    private int _inFlight;
+    private int _inFlight, _peakInFlight;
     private int _users = 1;
     private volatile bool _broken;
     private volatile bool _disposed;
@@ -60,6 +60,9 @@ public sealed class SftpConnection : IDisposable
 
     /// <summary>Operations (listings, opens, reads, downloads) waiting for the server right now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The most operations that were waiting for the server at once since the connection opened.</summary>
+    public int PeakInFlight => Volatile.Read(ref _peakInFlight);
 
     /// <summary>Opens, verifies the host key (in SSH.NET's HostKeyReceived), authenticates and starts SFTP.</summary>
     public static Task<SftpConnection> ConnectAsync(SftpConnectionSettings settings, CancellationToken ct = default) =>
@@ -268,7 +271,9 @@ public sealed class SftpConnection : IDisposable
         var where = $"{Settings.Where}:{path}{(doing is null ? "" : ": " + doing)}";
         ObjectDisposedException.ThrowIf(_disposed && !_broken, this);
         if (_broken || _disposed) throw new SshException(SshErrorKind.ConnectionLost, $"{where}: connection lost", transient: true);
-        Interlocked.Increment(ref _inFlight);
+        var now = Interlocked.Increment(ref _inFlight);
+        for (var peak = Volatile.Read(ref _peakInFlight); now > peak; peak = Volatile.Read(ref _peakInFlight))
+            if (Interlocked.CompareExchange(ref _peakInFlight, now, peak) == peak) break;
         try { return await call().ConfigureAwait(false); }
         catch (Exception) when (ct.IsCancellationRequested) { throw new OperationCanceledException(ct); }
         catch (Exception e) when (e is not OutOfMemoryException)
