@@ -5,14 +5,22 @@ using QcPipeline.Core.Stages;
 
 namespace QcPipeline.Core.Runtime;
 
-/// <summary>One item at a one-to-one stage: its envelope, span, the worker that runs it and its attempt count.</summary>
-internal sealed class Attempt(TransformNode node, Envelope envelope, Activity? span) : IAttemptState
+/// <summary>One item at a one-to-one stage: its envelope, span, the worker that runs it and its attempt count.
+/// A stage that takes one item at a time uses one for every item in turn (see <see cref="Begin"/>).</summary>
+internal sealed class Attempt(TransformNode node) : IAttemptState
 {
     public readonly TransformNode Node = node;
-    public readonly Envelope Envelope = envelope;
-    public readonly Activity? Span = span;
+    public Envelope Envelope = null!;
+    public Activity? Span;
     public int Worker;
     public int Count;
+
+    /// <summary>Starts this attempt's record over, for <paramref name="envelope"/>.</summary>
+    public Attempt Begin(Envelope envelope, Activity? span)
+    {
+        Envelope = envelope; Span = span; Worker = 0; Count = 0; First = null;
+        return this;
+    }
 
     /// <summary>A first attempt made before the pipeline was entered (see <see cref="ItemExecution"/>), handed to
     /// the pipeline as its first call's outcome.</summary>
