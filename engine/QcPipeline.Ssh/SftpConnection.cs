@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Renci.SshNet;
 using Renci.SshNet.Common;
@@ -210,11 +211,14 @@ public sealed class SftpConnection : IDisposable
     });
 
     // A handle's close is sent without waiting for its answer; on a connection that is gone it is gone with it
-    // (SSH.NET throws at once, before any task exists, when its session is closed).
+    // (SSH.NET throws at once, before any task exists, when its session is closed, or its socket's pipe is broken).
     internal void CloseLater(byte[] handle)
     {
         try { Observe(_requests!.CloseAsync(handle, CancellationToken.None)); }
-        catch (Exception e) when (e is RenciSshException or ObjectDisposedException or IOException or InvalidOperationException) { }
+        catch (Exception e) when (e is RenciSshException or ObjectDisposedException or IOException or InvalidOperationException or SocketException) { }
+        // SSH.NET's SubsystemSession.SendData checks its channel, then uses it: a Dispose on another thread nulls it in
+        // between, and the send throws NullReferenceException. Only then (we are closing) is it the connection gone.
+        catch (NullReferenceException) when (_disposed) { }
     }
 
     // A request whose answer nobody waits for: its failure (a closing connection) must not go unobserved.
@@ -269,17 +273,34 @@ public sealed class SftpConnection : IDisposable
         catch (Exception) when (ct.IsCancellationRequested) { throw new OperationCanceledException(ct); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            var error = SshErrors.Request(_broken && e is not SshException ? new SshConnectionException(e.Message) : e, where);
+            // A connection closed under a request in flight (lost, aborted, or closed by the pool that found it dead)
+            // makes SSH.NET fail it with whatever its torn-down session hits (NullReferenceException from its channel,
+            // ArgumentNullException from its disposed wait handles, "session is not open"): that is the connection lost.
+            var error = e is not SshException && Gone()
+                ? new SshException(SshErrorKind.ConnectionLost, $"{where}: connection lost", transient: true, e)
+                : SshErrors.Request(e, where);
             if (error.ConnectionBroken) { _broken = true; if (error.Kind == SshErrorKind.Timeout) Abort(); }
             throw error;
         }
         finally { Interlocked.Decrement(ref _inFlight); }
     }
 
+    // Whether the connection is gone or going: broken, closed, or its client no longer connected.
+    private bool Gone()
+    {
+        if (_broken || _disposed) return true;
+        try { return !_client.IsConnected; }
+        catch (ObjectDisposedException) { return true; }
+    }
+
     /// <summary>Closes the connection once its last user has disposed it (at once if it is broken).</summary>
     public void Dispose()
     {
         if (_disposed || (Interlocked.Decrement(ref _users) > 0 && !_broken)) return;
+        // Closed because it was found dead (the pool closes a connection that is no longer connected): other users'
+        // requests still in flight or sent later are told "connection lost", not "disposed". Marked before _disposed,
+        // so no request sees it disposed but not broken.
+        if (Gone()) _broken = true;
         _disposed = true;
         try { _client.Dispose(); }
         catch (Exception e) when (e is RenciSshException or ObjectDisposedException or IOException or CryptographicException) { /* closing a dead connection */ }

@@ -190,6 +190,49 @@ public sealed class ConnectionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_connection_closed_under_many_requests_fails_those_in_flight_with_connection_lost_and_nothing_else()
+    {
+        // What a pool does with a connection it found dead: it closes it while other users still have reads and
+        // closes in flight. SSH.NET's torn-down session then fails them with whatever it hits (its channel gone, its
+        // wait handles disposed); each must come out as the typed connection loss. (A call begun once the close is
+        // done is a misuse, and says so: "disposed".)
+        var odd = new List<Exception>();
+        void See(Exception? e)
+        {
+            if (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerExceptions[0];
+            if (e is not null and not SshException { Kind: SshErrorKind.ConnectionLost, IsTransient: true }
+                and not ObjectDisposedException { ObjectName: "QcPipeline.Ssh.SftpConnection" }) lock (odd) odd.Add(e);
+        }
+        for (var round = 0; round < 40; round++)
+        {
+            var client = await Connect(Server.Settings());
+            var files = new List<RemoteFile>();
+            for (var i = 0; i < 8; i++) files.Add(await client.OpenAsync("a.bin", 4096));
+            using var stop = new CancellationTokenSource();
+            var users = Enumerable.Range(0, 6).Select(u => Task.Run(async () =>
+            {
+                for (var n = u; !stop.IsCancellationRequested; n++)
+                {
+                    try
+                    {
+                        if (n % 2 == 0) client.CloseLater([1, 2, 3, 4]); // a close, sent without waiting
+                        else _ = files[n % files.Count].ReadAtAsync(n % 1000 * 100, 100).ContinueWith(t => See(t.Exception), TaskScheduler.Default);
+                    }
+                    catch (Exception e) { See(e); }
+                    if (n % 32 == 0) await Task.Yield();
+                }
+            })).ToList();
+            await Task.Delay(20 + round % 7);
+            client.Dispose();
+            await Task.Delay(20);
+            stop.Cancel();
+            await Task.WhenAll(users);
+        }
+        await Task.Delay(200); // the last reads' failures
+        lock (odd) Assert.True(odd.Count == 0, $"{odd.Count} requests failed otherwise ({string.Join(", ", odd.GroupBy(e => (e.InnerException ?? e).GetType().Name).Select(g => $"{g.Key} x{g.Count()}"))}), e.g.:\n{string.Join("\n", odd.Select(e => e.ToString()).Distinct().Take(4))}");
+    }
+
+    [Fact]
     public async Task Abort_from_another_thread_breaks_calls_in_progress()
     {
         using var client = await Connect(Server.Settings());
