@@ -9,12 +9,16 @@ internal class TransformNode : NodeRuntime
 {
     private readonly StagePolicy _policy;
     private readonly Stack<int> _lanes;
+    // A block that runs one item at a time (its parallelism is the node's) hands them to HandleAsync one after
+    // another, each one's attempts all done before the next begins: one Attempt serves them all.
+    private readonly Attempt? _onlyAttempt;
 
     public TransformNode(RunScope run, GraphNode node, int index, StageStats stats, IStageLifecycle stage, StageContext ctx)
         : base(run, node, index, stats, stage, ctx)
     {
         _policy = node.Policy;
         _lanes = new Stack<int>(Enumerable.Range(0, node.Workers).Reverse());
+        _onlyAttempt = node.Parallelism == 1 ? new Attempt(this) : null;
     }
 
     protected sealed override async Task HandleAsync(Envelope e)
@@ -24,7 +28,7 @@ internal class TransformNode : NodeRuntime
         if (Run.Stopping.IsCancellationRequested) { Cancel(e); return; }
         Stats.Started();
         var t0 = Stopwatch.GetTimestamp();
-        var attempt = new Attempt(this, e, Trace.StartSpan(e, Trace.ParentOf(e)));
+        var attempt = (_onlyAttempt ?? new Attempt(this)).Begin(e, Trace.StartSpan(e, Trace.ParentOf(e)));
         var outcome = StepOutcome.Ok;
         string? error = null;
         try
